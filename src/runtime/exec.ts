@@ -1,0 +1,62 @@
+import { $ } from 'zx';
+import type { Redactor } from './redact.ts';
+
+// The one way the CLI runs another program, through zx. Arguments go as an array that zx quotes one by
+// one (so nothing in them is re-parsed by the shell), secrets go by environment or stdin (argv is visible to every process on the host), and
+// whatever the program prints is redacted before it reaches the job log.
+
+export interface ExecOptions {
+  readonly cwd: string;
+  /** Added to a minimal inherited environment; put secrets here, never in `args`. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Written to the program's stdin, then closed. */
+  readonly input?: string;
+  /** Stream redacted output to the log as it comes (for long-running tools). */
+  readonly echo?: (line: string) => void;
+  readonly redactor: Redactor;
+  readonly timeoutMs?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  /** Redacted, like everything the CLI keeps. */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function exec(
+  command: string,
+  args: readonly string[],
+  options: ExecOptions,
+): Promise<ExecResult> {
+  const run = $({
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    input: options.input ?? '',
+    quiet: true,
+    nothrow: true,
+    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+  });
+  // zx quotes every element of an interpolated array, so `args` reach the program as given.
+  const child = run`${command} ${args}`;
+  const echo = options.echo;
+  if (echo !== undefined) {
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line !== '') echo(options.redactor.redact(line));
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', forward);
+  }
+  const output = await child;
+  if (output.exitCode === 127) throw new Error(`${command} is not installed or not on PATH`);
+  // No exit code means the program never ran (zx could not spawn it) or a signal ended it.
+  if ((output.exitCode === null && output.signal === null) || (output.exitCode ?? 0) < 0) {
+    throw new Error(`could not run ${command} in ${options.cwd}: ${options.redactor.redact(output.message)}`);
+  }
+  return {
+    exitCode: output.exitCode ?? 128,
+    stdout: options.redactor.redact(output.stdout),
+    stderr: options.redactor.redact(output.stderr),
+  };
+}
