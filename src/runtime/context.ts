@@ -40,6 +40,10 @@ export const CI_VARIABLES = [
   'CI_REGISTRY',
   'CI_SERVER_FQDN',
   'CI_SERVER_URL',
+  // Group-level CI/CD variables the library documents: the Harbor host and its robot account.
+  'HARBOR_HOST',
+  'HARBOR_USERNAME',
+  'HARBOR_PASSWORD',
 ] as const;
 
 export type CiVariable = (typeof CI_VARIABLES)[number];
