@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import type { RegistryAccess } from '../../src/registry/access.ts';
 import { runRegistryTool } from '../../src/registry/tool.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
+import { setLabels } from './labels.ts';
 import type { BuildPlan } from './plan.ts';
 
 // The build, with buildah: no daemon, no privileges (`chroot` isolation), layers cached in the
-// registry. The image then goes to an OCI layout on local disk, compressed once, which gives the
-// digest it will have in the registry before anything is pushed.
+// registry. The image then goes to an OCI layout on local disk, compressed once, where it gets its
+// labels; that gives the digest it will have in the registry before anything is pushed.
 
 export interface BuildOptions {
   readonly storageDriver: string;
@@ -41,7 +42,6 @@ export function budArgs(plan: BuildPlan, access: RegistryAccess, options: BuildO
     plan.file,
     ...(plan.target !== undefined ? ['--target', plan.target] : []),
     ...plan.buildArgs.flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
-    ...Object.entries(plan.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
     ...(plan.cache !== undefined ? ['--cache-from', plan.cache.full, '--cache-to', plan.cache.full] : []),
     '--iidfile',
     join(options.workDir, 'image-id'),
@@ -72,25 +72,15 @@ export async function build(
     ),
   );
   const imageId = (await readFile(join(options.workDir, 'image-id'), 'utf8')).trim();
-  const layout = `oci:${join(options.workDir, 'layout')}:image`;
-  const digestFile = join(options.workDir, 'digest');
+  const layoutDir = join(options.workDir, 'layout');
   await runRegistryTool(
     {
       what: 'write the image to a local OCI layout',
       command: 'buildah',
-      args: [
-        '--storage-driver',
-        options.storageDriver,
-        'push',
-        '--quiet',
-        '--digestfile',
-        digestFile,
-        imageId,
-        layout,
-      ],
+      args: ['--storage-driver', options.storageDriver, 'push', '--quiet', imageId, `oci:${layoutDir}:image`],
     },
     context,
   );
-  const digest = (await readFile(digestFile, 'utf8')).trim();
-  return { layout, digest };
+  const digest = await setLabels(layoutDir, plan.labels);
+  return { layout: `oci:${layoutDir}:image`, digest };
 }
