@@ -8,7 +8,7 @@ import { RegistryClient } from '../../src/registry/client.ts';
 import { pinned, tagged } from '../../src/registry/reference.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { writeDotenv } from '../../src/runtime/dotenv.ts';
-import { EXIT } from '../../src/runtime/errors.ts';
+import { EXIT, OneexError } from '../../src/runtime/errors.ts';
 import { build } from './buildah.ts';
 import type { inputs as declared } from './component.ts';
 import { harborCredentials } from './credentials.ts';
@@ -115,9 +115,23 @@ async function writeTags(
     }
   }
   const source = `docker://${pinned(plan.name, digest)}`;
-  const written = uniqueTags(tags);
-  for (const tag of written) {
-    await registry.copy(source, `docker://${tagged(plan.name, tag)}`, `tag ${tag}`);
+  const wanted = uniqueTags(tags);
+  const written: string[] = [];
+  for (const tag of wanted) {
+    try {
+      await registry.copy(source, `docker://${tagged(plan.name, tag)}`, `tag ${tag}`);
+    } catch (error) {
+      if (!(error instanceof OneexError)) throw error;
+      // Each tag already written points at the whole image; say which are missing, so a re-run finishes.
+      const missing = wanted.slice(written.length);
+      throw new OneexError(
+        error.code,
+        `${error.message}\n  Tagged: ${written.join(', ') || 'none'}; not tagged: ${missing.join(', ')}.`,
+        `${error.hint ?? ''} The image ${pinned(plan.name, digest)} is complete: re-run the job to write the missing tags.`.trim(),
+        error.exitCode,
+      );
+    }
+    written.push(tag);
     context.log.info(`  ${tag} -> ${digest}`);
   }
   return written;

@@ -36,6 +36,8 @@ export interface TestRegistry {
   /** The digest a reference resolves to, or undefined when there is no such manifest. */
   digestOf(reference: string): Promise<string | undefined>;
   tags(repository: string): Promise<string[]>;
+  /** Adds another host (a proxy) to the test's auth file, with the same account. */
+  trustHost(host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -170,13 +172,18 @@ export async function startRegistry(): Promise<TestRegistry> {
   await waitUntilUp(`https://${host}`, ca, child, log);
 
   const authFile = join(dir, 'auth.json');
-  await writeFile(
-    authFile,
-    JSON.stringify({
-      auths: { [host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } },
-    }),
-    { mode: 0o600 },
-  );
+  const hosts = [host];
+  const writeAuth = () =>
+    writeFile(
+      authFile,
+      JSON.stringify({
+        auths: Object.fromEntries(
+          hosts.map((h) => [h, { auth: Buffer.from(`${username}:${password}`).toString('base64') }]),
+        ),
+      }),
+      { mode: 0o600 },
+    );
+  await writeAuth();
   const skopeo = async (args: readonly string[]) => {
     const [command, ...rest] = args;
     const certs =
@@ -214,6 +221,10 @@ export async function startRegistry(): Promise<TestRegistry> {
       } catch {
         return [];
       }
+    },
+    async trustHost(other) {
+      hosts.push(other);
+      await writeAuth();
     },
     async stop() {
       child.kill('SIGTERM');
@@ -389,5 +400,6 @@ export async function startFaultProxy(registry: TestRegistry): Promise<FaultProx
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   (proxy as { host: string }).host = `127.0.0.1:${port}`;
+  await registry.trustHost(proxy.host);
   return proxy;
 }

@@ -59,7 +59,9 @@ describe('image build: bad inputs', () => {
     );
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('[EINPUT]');
-    expect(result.stderr).toMatch(/name: got "Harbor\.oneex\.fr\/Oneex\/Back:1\.0"; expected a repository name without a tag/);
+    expect(result.stderr).toMatch(
+      /name: got "Harbor\.oneex\.fr\/Oneex\/Back:1\.0"; expected a repository name without a tag/,
+    );
     expect(result.stderr).toMatch(/build_args: got "BASE"; expected NAME=value/);
     expect(result.stderr).toMatch(/build_args: got "1VERSION=2"; expected NAME=value/);
     expect(result.stderr).toMatch(/tags: got "-latest"; expected an image tag/);
@@ -76,7 +78,10 @@ describe('image build: bad inputs', () => {
 
     const target = await runImage(
       project,
-      job(branchPipeline(sha(901)), { ONEEX_IMAGE_TARGET: 'build', ONEEX_IMAGE_NAME: `${registry.host}/back` }),
+      job(branchPipeline(sha(901)), {
+        ONEEX_IMAGE_TARGET: 'build',
+        ONEEX_IMAGE_NAME: `${registry.host}/back`,
+      }),
     );
     expect(target.exitCode).toBe(2);
     expect(target.stderr).toContain('target: got "build"; expected a stage of Containerfile: runtime');
@@ -96,7 +101,9 @@ describe('image build: bad inputs', () => {
     delete variables.HARBOR_PASSWORD;
     const result = await runImage(project, variables);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('No Harbor robot account: HARBOR_PASSWORD is not set. [EHARBOR_CREDENTIALS]');
+    expect(result.stderr).toContain(
+      'No Harbor robot account: HARBOR_PASSWORD is not set. [EHARBOR_CREDENTIALS]',
+    );
   });
 });
 
@@ -118,7 +125,9 @@ describe('image build: build, push, tag', () => {
     expect(await registry.digestOf(`${registry.host}/oneex/back:${first}`)).toBe(digest);
     expect(await registry.digestOf(`${registry.host}/oneex/back:main`)).toBe(digest);
 
-    const inspected = JSON.parse(await registry.skopeo(['inspect', `docker://${registry.host}/oneex/back@${digest}`])) as {
+    const inspected = JSON.parse(
+      await registry.skopeo(['inspect', `docker://${registry.host}/oneex/back@${digest}`]),
+    ) as {
       Labels: Record<string, string>;
       Created: string;
     };
