@@ -229,7 +229,7 @@ function checkReference(context: Context, node: Node): Component | undefined {
     }
     return undefined; // another project's component: not ours to check.
   }
-  if (host !== '$CI_SERVER_FQDN' && host !== '${CI_SERVER_FQDN}') {
+  if (!/^\$\{?CI_SERVER_FQDN\}?$/.test(host)) {
     report(
       context,
       node,
