@@ -117,22 +117,29 @@ async function writeTags(
   const source = `docker://${pinned(plan.name, digest)}`;
   const wanted = uniqueTags(tags);
   const written: string[] = [];
-  for (const tag of wanted) {
-    try {
-      await registry.copy(source, `docker://${tagged(plan.name, tag)}`, `tag ${tag}`);
-    } catch (error) {
-      if (!(error instanceof OneexError)) throw error;
-      // Each tag already written points at the whole image; say which are missing, so a re-run finishes.
-      const missing = wanted.slice(written.length);
-      throw new OneexError(
-        error.code,
-        `${error.message}\n  Tagged: ${written.join(', ') || 'none'}; not tagged: ${missing.join(', ')}.`,
-        `${error.hint ?? ''} The image ${pinned(plan.name, digest)} is complete: re-run the job to write the missing tags.`.trim(),
-        error.exitCode,
-      );
-    }
+  const write = async (tag: string) => {
+    await registry.copy(source, `docker://${tagged(plan.name, tag)}`, `tag ${tag}`);
     written.push(tag);
     context.log.info(`  ${tag} -> ${digest}`);
+  };
+  try {
+    // The commit SHA first: it marks the image as complete (a re-run reuses it); the rest together.
+    const [first, ...rest] = wanted;
+    if (first !== undefined) await write(first);
+    const results = await Promise.allSettled(rest.map(write));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  } catch (error) {
+    if (!(error instanceof OneexError)) throw error;
+    // Each tag written points at the whole image; say which are missing, so that a re-run finishes.
+    const missing = wanted.filter((tag) => !written.includes(tag));
+    throw new OneexError(
+      error.code,
+      `${error.message}\n  Tagged: ${written.join(', ') || 'none'}; not tagged: ${missing.join(', ')}.`,
+      `${error.hint ?? ''} The image ${pinned(plan.name, digest)} is complete: re-run the job to write the missing tags.`.trim(),
+      error.exitCode,
+    );
   }
-  return written;
+  // In the order they were asked for, whatever order they finished in.
+  return wanted;
 }

@@ -237,17 +237,20 @@ export async function startRegistry(): Promise<TestRegistry> {
 }
 
 /**
- * Environment for buildah and skopeo runs of one test file: a containers storage of its own (vfs,
- * in a temporary directory), so tests never touch the machine's images, nor each other's.
+ * Environment for buildah and skopeo runs of one test file: a containers storage of its own (vfs by
+ * default, in a temporary directory), so tests never touch the machine's images, nor each other's.
  */
-export async function containersEnv(dir: string): Promise<Record<string, string>> {
+export async function containersEnv(
+  dir: string,
+  driver: 'vfs' | 'overlay' = 'vfs',
+): Promise<Record<string, string>> {
   const conf = join(dir, 'storage.conf');
   await mkdir(join(dir, 'storage'), { recursive: true });
   await writeFile(
     conf,
     [
       '[storage]',
-      'driver = "vfs"',
+      `driver = "${driver}"`,
       `graphroot = "${join(dir, 'storage', 'graph')}"`,
       `runroot = "${join(dir, 'storage', 'run')}"`,
       '',
