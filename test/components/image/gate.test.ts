@@ -62,7 +62,12 @@ describe('scanAndWait', () => {
 
   it('gives up within the bound when the scan does not finish', async () => {
     let now = 0;
-    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
     const client = new HarborClient(harbor.url, { username: 'robot', password: 'secret-1' }, new Redactor());
     await expect(scanAndWait(client, artifact, 30, context(), clock)).rejects.toMatchObject({
       code: 'ESCAN_TIMEOUT',
