@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RegistryAccess } from '../../src/registry/access.ts';
 import { runRegistryTool } from '../../src/registry/tool.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
+import { EXIT } from '../../src/runtime/errors.ts';
 import { setLabels } from './labels.ts';
 import type { BuildPlan } from './plan.ts';
 
@@ -64,6 +65,8 @@ export async function build(
         echo: true,
         finalErrorOnly: true,
         otherwise: {
+          code: 'EBUILD',
+          exitCode: EXIT.failed,
           reason: 'the build failed',
           hint: 'A Containerfile step failed, or the Containerfile is not valid: its output is above.',
         },

@@ -42,7 +42,12 @@ export interface FailureReading {
   readonly hint: string;
 }
 
+// A build step's own command failed: its text may hold anything ("503", "timeout"), so nothing else is read.
+const STEP_FAILED = /building at STEP .*: (?:while running runtime: )?exit status \d+/;
+
 export function readFailure(output: string): FailureReading {
+  if (STEP_FAILED.test(output))
+    return { transient: false, reason: UNKNOWN, hint: 'Read the build output above.' };
   const known = PERMANENT.find((k) => k.pattern.test(output));
   if (known !== undefined) return { transient: false, reason: known.reason, hint: known.hint };
   if (TRANSIENT.test(output)) {

@@ -1,5 +1,5 @@
 import type { RunContext } from '../runtime/context.ts';
-import { EXIT, OneexError } from '../runtime/errors.ts';
+import { EXIT, type ExitCode, OneexError } from '../runtime/errors.ts';
 import { type ExecResult, exec } from '../runtime/exec.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retry } from '../runtime/retry.ts';
 import { errorLines, readFailure, UNKNOWN } from './failure.ts';
@@ -28,7 +28,12 @@ export interface ToolRun {
    */
   readonly finalErrorOnly?: boolean;
   /** What to say when the output shows no registry problem (a build step that failed, say). */
-  readonly otherwise?: { readonly reason: string; readonly hint: string };
+  readonly otherwise?: {
+    readonly code: string;
+    readonly reason: string;
+    readonly hint: string;
+    readonly exitCode: ExitCode;
+  };
 }
 
 export async function runRegistryTool(
@@ -61,12 +66,15 @@ export async function runRegistryTool(
     if (!(error instanceof ToolFailure)) throw error;
     const output = `${error.result.stderr}\n${error.result.stdout}`;
     const read = readFailure(judged(run, error.result));
-    const reading = read.reason === UNKNOWN && run.otherwise !== undefined ? run.otherwise : read;
+    const reading =
+      read.reason === UNKNOWN && run.otherwise !== undefined
+        ? run.otherwise
+        : { ...read, code: 'EREGISTRY', exitCode: EXIT.unavailable };
     throw new OneexError(
-      'EREGISTRY',
+      reading.code,
       `${run.what} failed: ${reading.reason}.\n${indent(errorLines(output))}`,
       reading.hint,
-      EXIT.unavailable,
+      reading.exitCode,
     );
   }
 }

@@ -26,6 +26,11 @@ describe('readFailure', () => {
     ],
     ['reading manifest 1 in h/base/busybox: manifest unknown: manifest unknown', 'does not know that image'],
     ['Error: building at STEP "RUN make": while running runtime: exit status 2', 'the tool failed'],
+    [
+      'Error: building at STEP "RUN curl -f x || echo 503": while running runtime: exit status 22',
+      'the tool failed',
+    ],
+    ['Error: building at STEP "RUN echo "tests: 503 failures" && exit 3": exit status 3', 'the tool failed'],
   ])('does not retry %s', (output, reason) => {
     const reading = readFailure(output);
     expect(reading.transient).toBe(false);

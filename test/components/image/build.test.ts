@@ -96,6 +96,20 @@ describe('image build: bad inputs', () => {
     expect(result.stdout).not.toContain('STEP');
   });
 
+  it('fails a build whose step fails, without retrying it, and pushes nothing', async () => {
+    const broken = await makeProject({
+      Containerfile: 'ARG BASE\nFROM ${BASE}\nRUN echo "tests: 503 failures" && exit 3\n',
+    });
+    dirs.push(broken);
+    const result = await runImage(broken, job(branchPipeline(sha(904), { CI_PROJECT_PATH: 'oneex/broken' })));
+    expect(result.exitCode, result.output).toBe(1);
+    expect(result.stderr).toContain('build failed: the build failed.');
+    expect(result.stderr).toContain('exit status 3');
+    expect(result.stderr).toContain('[EBUILD]');
+    expect(result.stdout).not.toContain('retrying');
+    expect(await registry.tags('oneex/broken')).toEqual([]);
+  });
+
   it('needs the robot account', async () => {
     const variables: Record<string, string> = job(branchPipeline(sha(903)));
     delete variables.HARBOR_PASSWORD;
