@@ -98,7 +98,7 @@ describe('image build: bad inputs', () => {
 
   it('fails a build whose step fails, without retrying it, and pushes nothing', async () => {
     const broken = await makeProject({
-      Containerfile: 'ARG BASE\nFROM ${BASE}\nRUN echo "tests: 503 failures" && exit 3\n',
+      Containerfile: `ARG BASE\nFROM \${BASE}\nRUN echo "tests: 503 failures" && exit 3\n`,
     });
     dirs.push(broken);
     const result = await runImage(broken, job(branchPipeline(sha(904), { CI_PROJECT_PATH: 'oneex/broken' })));
