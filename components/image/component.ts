@@ -92,13 +92,13 @@ export const inputs = {
   ca_file: {
     default: '',
     description:
-      'PEM bundle of the CA that signed the registry certificate, when it is not publicly trusted (a CI/CD variable of type File: `$HARBOR_CA_FILE`).',
+      'PEM bundle of the CA that signed the registry certificate, when it is not publicly trusted (a CI/CD variable of type File: `$HARBOR_CA_FILE`). For the vulnerability gate’s calls to Harbor’s API, set `NODE_EXTRA_CA_CERTS` to the same file.',
   },
   storage_driver: {
     default: 'vfs',
     options: ['vfs', 'overlay'],
     description:
-      'buildah storage driver. `vfs` runs anywhere, unprivileged; `overlay` is faster where the runner allows overlay mounts.',
+      'buildah storage driver. `vfs` runs anywhere, unprivileged, but copies every layer; `overlay` does not, where the runner allows overlay mounts (native or fuse-overlayfs).',
   },
   push_timeout: {
     type: 'number',
