@@ -11,8 +11,11 @@ import { EXIT, OneexError } from '../runtime/errors.ts';
 export interface SecretFiles {
   /** The private directory. */
   readonly dir: string;
-  /** Writes one file (0600, never overwriting) and returns its absolute path. */
-  write(name: string, value: string): Promise<string>;
+  /**
+   * Writes one file (0600, never overwriting) and returns its absolute path. A PEM or OpenSSH key gets
+   * its final newline back unless `exact` (see withFinalNewline).
+   */
+  write(name: string, value: string, options?: { readonly exact?: boolean }): Promise<string>;
   /** Removes the directory and everything in it; safe to call twice. */
   remove(): Promise<void>;
 }
@@ -65,13 +68,13 @@ export async function createSecretFiles(
   await chmod(dir, 0o700);
   return {
     dir,
-    async write(name, value) {
+    async write(name, value, options = {}) {
       if (!FILE_NAME.test(name)) throw new Error(`bad credential file name ${JSON.stringify(name)}`);
       const path = join(dir, name);
       // O_EXCL: never follow or reuse something planted at this path.
       const handle = await open(path, 'wx', 0o600);
       try {
-        await handle.writeFile(withFinalNewline(value));
+        await handle.writeFile(options.exact === true ? value : withFinalNewline(value));
         await handle.chmod(0o600);
       } finally {
         await handle.close();
