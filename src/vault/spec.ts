@@ -56,8 +56,10 @@ export function parseSecretRef(text: string): Parsed<SecretRef> {
   let rest = written;
   const prefix = ENGINE_PREFIX.exec(rest)?.[1] as KvEngine | undefined;
   if (prefix !== undefined) rest = rest.slice(prefix.length + 1);
-  else if (/^[a-z0-9]+:/i.test(rest) && !rest.includes('/'))
-    return { problem: 'an engine prefix kv1: or kv2: (or none)' };
+  else if (/^[A-Za-z0-9]+:/.test(rest))
+    return {
+      problem: `an engine prefix kv1: or kv2: (or none); got "${rest.slice(0, rest.indexOf(':') + 1)}"`,
+    };
 
   const hash = rest.indexOf('#');
   if (hash < 0) return { problem: 'a field after "#": PATH#FIELD, such as kv/data/oneex/back#password' };
