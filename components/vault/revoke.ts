@@ -13,9 +13,12 @@ const action: Action<typeof declared> = async (_inputs, context) => {
   const token = await readToken(dir);
   if (info === undefined && token === undefined) {
     await removeSession(dir);
-    context.log.warn(
-      'Vault: no session in this job. If the job has its own before_script, start it with `- !reference [.vault, before_script]`.',
-    );
+    // A failed login leaves nothing behind; a login that never ran is a template's before_script replaced.
+    if (context.ci.CI_JOB_STATUS === 'failed') context.log.info('Vault: nothing to clean up.');
+    else
+      context.log.warn(
+        'Vault: no session in this job. If the job has its own before_script, start it with `- !reference [.vault, before_script]`.',
+      );
     return 0;
   }
   try {

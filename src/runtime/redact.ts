@@ -45,6 +45,10 @@ export function encodedForms(secret: string): string[] {
     forms.add(whole.replace(/=+$/, ''));
     for (const fragment of alignedBase64(bytes, encoding)) forms.add(fragment);
   }
+  // `base64` (coreutils) wraps at 76 columns: each line of the wrapped encoding is masked on its own.
+  const wrapped = bytes.toString('base64').match(/.{1,76}/g) ?? [];
+  if (wrapped.length > 1)
+    for (const line of wrapped) if (line.replace(/=+$/, '').length >= MIN_FRAGMENT) forms.add(line);
   // A multi-line secret (a key) is often printed one line at a time.
   for (const line of secret.split('\n')) if (line.trim().length >= MIN_FRAGMENT) forms.add(line.trim());
   return [...forms].filter((form) => form.length >= MIN_LENGTH);

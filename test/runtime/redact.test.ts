@@ -36,6 +36,17 @@ describe('Redactor', () => {
     }
   });
 
+  it('masks the lines of a base64 encoding wrapped at 76 columns, as `base64` prints it', () => {
+    const long = 'a-long-secret-value-that-makes-more-than-seventy-six-base64-characters-0123456789';
+    const printed = (
+      Buffer.from(long)
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []
+    ).join('\n');
+    expect(printed.split('\n').length).toBe(2);
+    expect(redactor(long).redact(printed)).toBe('[MASKED]\n[MASKED]');
+  });
+
   it('masks each line of a multi-line secret (a key printed line by line)', () => {
     const key =
       '-----BEGIN KEY-----\nMIIBVgIBADANBgkqhkiG9w0BAQEFAASC\nAUAwggE8AgEAAkEAq7BFUpkGp3+XQ\n-----END KEY-----';

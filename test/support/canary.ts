@@ -75,7 +75,9 @@ export function leakForms(secret: string): { form: string; text: string }[] {
   for (const line of secret.split('\n').map((l) => l.trim()))
     if (line.length >= 16 && line !== secret && !/^-----(BEGIN|END) /.test(line))
       forms.push({ form: 'one line of it', text: line });
-  return [...new Map(forms.map((f) => [f.text, f])).values()];
+  const unique = new Map<string, { form: string; text: string }>();
+  for (const f of forms) if (!unique.has(f.text)) unique.set(f.text, f);
+  return [...unique.values()];
 }
 
 function pemKey(): string {
@@ -128,8 +130,13 @@ export function createCanaries(vault: VaultDouble): Canaries {
       );
       const leaks: Leak[] = [];
       const look = (where: string, text: string) => {
-        for (const needle of needles)
+        // `base64` and friends wrap their output at 76 columns: look across line breaks too.
+        const joined = text.replace(/\r?\n/g, '');
+        for (const needle of needles) {
           if (text.includes(needle.text)) leaks.push({ label: needle.label, form: needle.form, where });
+          else if (joined.includes(needle.text))
+            leaks.push({ label: needle.label, form: `${needle.form}, across lines`, where });
+        }
       };
       look('gitlab-ci-local output', result.output);
       for (const job of result.jobs.values()) look(`log of ${job.name}`, job.log);
@@ -145,6 +152,8 @@ export function createCanaries(vault: VaultDouble): Canaries {
       return leaks;
     },
     async assertNoLeak(result, consumer) {
+      // A run where nothing ran leaks nothing and proves nothing.
+      if (result.jobs.size === 0) throw new Error(`no job ran; the pipeline printed:\n${result.output}`);
       const leaks = await canaries.scan(result, consumer);
       if (leaks.length > 0) {
         const lines = [...new Set(leaks.map((l) => `  ${l.label} (${l.form}) in ${l.where}`))];
