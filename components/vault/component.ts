@@ -54,7 +54,7 @@ migrate:
   extends: .vault
   stage: deploy
   script:
-    - psql "postgresql://back@db.oneex.fr/back" -c 'select 1'   # PGPASSWORD="$DB_PASSWORD" in its env
+    - PGPASSWORD="$DB_PASSWORD" psql -h db.oneex.fr -U back -c 'select 1'   # by environment, not argv
     - ssh -i "$DEPLOY_KEY" deploy@app.oneex.fr ./migrate
 \`\`\`
 

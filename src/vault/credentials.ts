@@ -1,7 +1,7 @@
 import { envName } from '../model/inputs.ts';
 import type { RunContext } from '../runtime/context.ts';
 import { InputError, type InputProblem } from '../runtime/errors.ts';
-import { decodeClaims, expiryOf } from './claims.ts';
+import { decodeClaims } from './claims.ts';
 import { type SecretData, VaultClient, type VaultClientOptions, type VaultLogin } from './client.ts';
 import { resolveVaultConfig, type VaultConfig } from './config.ts';
 import { fieldMissing } from './errors.ts';
@@ -135,7 +135,6 @@ export async function openVaultSession(
   context.log.info(
     `Vault: logged in (policies: ${login.policies.join(', ') || 'none'}; token valid ${formatSeconds(login.leaseSeconds)}${login.renewable ? ', renewable' : ''}).`,
   );
-  const exp = expiryOf(claims);
   const about = { role: config.role, policies: login.policies, ...(claims !== undefined ? { claims } : {}) };
 
   const cache = new Map<string, Promise<SecretData>>();
@@ -224,8 +223,6 @@ export async function openVaultSession(
       }
     },
   };
-  if (exp !== undefined && exp.getTime() < Date.now())
-    context.log.warn(`Vault: the job's ID token expired at ${exp.toISOString()}.`);
   return session;
 }
 

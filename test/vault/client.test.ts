@@ -246,6 +246,44 @@ describe('KV reads', () => {
   });
 });
 
+describe('the Vault double’s own contract', () => {
+  it('serves KV v2 metadata as Vault does, and applies + and * in policy paths', async () => {
+    const { token } = await login();
+    const get = (path: string) =>
+      fetch(`${fx.vault.address}/v1/${path}`, { headers: { 'X-Vault-Token': token } });
+    const metadata = (await (await get('kv/metadata/oneex/back')).json()) as {
+      data: Record<string, unknown>;
+    };
+    expect(metadata.data).toMatchObject({
+      current_version: 2,
+      versions: { '1': { destroyed: false }, '2': {} },
+    });
+    fx.vault.writePolicy('segments', {
+      'kv/data/+/shared': ['read'],
+      'kv/data/team/*': ['read'],
+      'kv/data/team/secret': ['deny'],
+    });
+    fx.vault.writeRole('jwt', 'segments', {
+      bound_audiences: [AUDIENCE],
+      user_claim: 'sub',
+      token_policies: ['segments'],
+    });
+    fx.vault.putSecret('kv', 'a/shared', { x: '1' });
+    fx.vault.putSecret('kv', 'team/secret', { x: '1' });
+    const scoped = await login('segments');
+    const read = (path: string) =>
+      fetch(`${fx.vault.address}/v1/kv/data/${path}`, { headers: { 'X-Vault-Token': scoped.token } }).then(
+        (r) => r.status,
+      );
+    expect(await read('a/shared')).toBe(200);
+    expect(await read('a/b/shared')).toBe(403);
+    expect(await read('team/anything')).toBe(404);
+    expect(await read('team/secret')).toBe(403);
+    const noToken = await fetch(`${fx.vault.address}/v1/kv/data/a/shared`);
+    expect([noToken.status, await noToken.json()]).toEqual([403, { errors: ['permission denied'] }]);
+  });
+});
+
 describe('namespaces', () => {
   it('sends X-Vault-Namespace; a token of one namespace is refused in another', async () => {
     fx.vault.enableJwt('jwt', { jwks_url: fx.issuer.jwksUrl }, 'oneex/ci');
