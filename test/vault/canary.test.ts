@@ -85,11 +85,11 @@ describe('canary scan', () => {
     });
     const { auth } = (await response.json()) as { auth: { client_token: string } };
     await issuer.close();
-    const clean = await mkdtemp(join(tmpdir(), 'oneex-canary-'));
+    const clean = join(dir, 'clean');
+    await mkdir(clean);
     const { result } = fakeRun({ job: `export VAULT_TOKEN=${auth.client_token}` });
     const leaks = await createCanaries(vault).scan(result, { dir: clean } as Consumer);
     expect(leaks).toEqual([{ label: 'vault token #1', form: 'raw', where: 'log of job' }]);
-    await rm(clean, { recursive: true, force: true });
   });
 
   it('computes base64 forms that survive any alignment', () => {

@@ -111,7 +111,8 @@ describe('oneex-ci vault login', () => {
       'printf %s "$DEPLOY_KEY" > "$OUT/key-path"',
       `test ! -e "$(pwd -P).tmp/oneex-vault/values"`,
     ].join('\n');
-    const outDir = await mkdtemp(join(tmpdir(), 'oneex-vault-out-'));
+    const outDir = join(root, 'out');
+    await mkdir(outDir);
     const traced = await run('bash', ['-c', shell], {
       cwd: out.project,
       env: { ...process.env, OUT: outDir },
@@ -122,7 +123,6 @@ describe('oneex-ci vault login', () => {
     expect(traced.stderr).toMatch(/\+ set \+x/);
     expect(traced.stderr).not.toContain('p4ss');
     expect(traced.stderr).not.toContain('ends with newlines');
-    await rm(outDir, { recursive: true, force: true });
 
     expect(out.stdout).toMatch(/variables DB_PASSWORD, TRAILING and files \(0600\) DEPLOY_KEY/);
     expect(out.stdout).not.toContain('p4ss');

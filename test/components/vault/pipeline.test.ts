@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Canaries, createCanaries } from '../../support/canary.ts';
 import {
@@ -176,6 +178,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (app === undefined ? resolve() : app.close(() => resolve())));
   await removeAll(
     ...[protectedRun, unprotectedRun, leakyRun].flatMap((r) => (r === undefined ? [] : [r.consumer.dir])),
+    ...(library !== undefined ? [dirname(fileURLToPath(library.bare))] : []),
   );
 });
 
