@@ -8,10 +8,10 @@ import { RegistryClient } from '../../src/registry/client.ts';
 import { pinned, tagged } from '../../src/registry/reference.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { writeDotenv } from '../../src/runtime/dotenv.ts';
-import { EXIT, OneexError } from '../../src/runtime/errors.ts';
+import { EXIT, InputError, type InputProblem, OneexError } from '../../src/runtime/errors.ts';
 import { build } from './buildah.ts';
 import type { inputs as declared } from './component.ts';
-import { harborCredentials } from './credentials.ts';
+import { credentialSource, harborCredentials } from './credentials.ts';
 import { vulnerabilityGate } from './gate.ts';
 import { type BuildPlan, planBuild } from './plan.ts';
 import { releaseTags, uniqueTags } from './tags.ts';
@@ -21,8 +21,11 @@ import { releaseTags, uniqueTags } from './tags.ts';
 // the tags, each a copy of the digest; report the digest to later jobs.
 
 const action: Action<typeof declared> = async (inputs, context) => {
-  const plan = planBuild(inputs, context.ci, context.cwd);
-  const credentials = await harborCredentials(context);
+  const [plan, source] = checkAll(
+    () => planBuild(inputs, context.ci, context.cwd),
+    () => credentialSource(inputs, context),
+  );
+  const credentials = await harborCredentials(source, context);
   const hosts = [...new Set([plan.name.registry, plan.cache?.registry].filter((h) => h !== undefined))];
   await using access = await openRegistryAccess({
     hosts,
@@ -57,6 +60,24 @@ const action: Action<typeof declared> = async (inputs, context) => {
 };
 
 export default action;
+
+/** Runs both checks, so that a bad build input and a bad Vault input are reported together. */
+function checkAll<A, B>(first: () => A, second: () => B): [A, B] {
+  const problems: InputProblem[] = [];
+  const attempt = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const a = attempt(first);
+  const b = attempt(second);
+  if (problems.length > 0) throw new InputError('image', problems);
+  return [a as A, b as B];
+}
 
 /** The digest of the image this commit already has, tagged with its SHA: only complete images are tagged. */
 async function reuse(

@@ -1,5 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 
 const RELATIVE_PATH = '^$|^[^/\\\\].*$';
 
@@ -106,6 +107,17 @@ export const inputs = {
     description:
       'Seconds one attempt to push or tag may take; a registry that stops answering is retried after that.',
   },
+  harbor_password_secret: {
+    default: '',
+    description:
+      'Vault reference of the robot account’s secret, e.g. `kv/data/ci/harbor#password`. Empty: the CI/CD variable HARBOR_PASSWORD.',
+  },
+  harbor_username_secret: {
+    default: '',
+    description:
+      'Vault reference of the robot account’s name, e.g. `kv/data/ci/harbor#username`. Empty: the CI/CD variable HARBOR_USERNAME.',
+  },
+  ...vaultInputs(),
   report_file: {
     default: 'image.env',
     description:
@@ -138,10 +150,12 @@ points at a partial image.
   with counts per severity and the top findings, and writes no tag.
 - **Reliable.** Pushes and tags retry with backoff on 5xx answers, timeouts and reset connections.
 
-Credentials: a Harbor robot account, from the CI/CD variables \`HARBOR_USERNAME\` and
-\`HARBOR_PASSWORD\` (mark them masked and protected; turn off *Expand variable reference*, robot names
-hold a \`$\`). They reach buildah and skopeo through an auth file that is private (0600), outside the
-project directory, and removed when the job ends; they never reach the log or an artifact.
+Credentials: a Harbor robot account, from Vault when \`harbor_password_secret\` names it (the job
+logs in with its GitLab ID token, reads the secret, and revokes its Vault token at once), else from
+the CI/CD variables \`HARBOR_USERNAME\` and \`HARBOR_PASSWORD\` (mark them masked and protected; turn
+off *Expand variable reference*, robot names hold a \`$\`). They reach buildah and skopeo through an
+auth file that is private (0600), outside the project directory, and removed when the job ends; they
+never reach the log or an artifact.
 
 The job's dotenv report gives later jobs \`IMAGE_REF\` (\`name@sha256:…\`: deploy this),
 \`IMAGE_DIGEST\`, \`IMAGE_NAME\` and \`IMAGE_TAGS\` (comma-separated). To build after another job
@@ -158,6 +172,7 @@ The job's dotenv report gives later jobs \`IMAGE_REF\` (\`name@sha256:…\`: dep
       image: inputs.image,
       needs: [],
       rules: inputs.rules,
+      id_tokens: vaultIdTokens(inputs),
       run: 'build',
       interruptible: true,
       artifacts: {

@@ -110,6 +110,24 @@ describe('image build: bad inputs', () => {
     expect(await registry.tags('oneex/broken')).toEqual([]);
   });
 
+  it('checks the Vault inputs with the others, before anything runs', async () => {
+    const result = await runImage(
+      project,
+      job(branchPipeline(sha(905)), {
+        ONEEX_IMAGE_HARBOR_PASSWORD_SECRET: 'kv/data/ci/harbor',
+        ONEEX_IMAGE_HARBOR_USERNAME_SECRET: 'kv/data/ci/harbor#username',
+        ONEEX_IMAGE_TAGS: json(['bad tag']),
+      }),
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('inputs of component "image" are not valid');
+    expect(result.stderr).toMatch(/tags: got "bad tag"; expected an image tag/);
+    expect(result.stderr).toMatch(/harbor_password_secret: got "kv\/data\/ci\/harbor"; expected .*#/);
+    expect(result.stderr).toMatch(/vault_role: .*expected a role name/);
+    expect(result.stderr).toMatch(/id_tokens: not set; expected the job's ID token/);
+    expect(result.stdout).not.toContain('STEP');
+  });
+
   it('needs the robot account', async () => {
     const variables: Record<string, string> = job(branchPipeline(sha(903)));
     delete variables.HARBOR_PASSWORD;
