@@ -67,7 +67,8 @@ export async function resolveSettings(
   const rootDir = resolve(context.cwd, inputs.root_dir);
   const root = await checkRootDir(context.cwd, rootDir, inputs.root_dir);
   if (root !== undefined) problem('root_dir', inputs.root_dir, root);
-  const module = root === undefined ? await readRootModule(rootDir) : undefined;
+  const module =
+    root === undefined && (needs.state || needs.varFile) ? await readRootModule(rootDir) : undefined;
 
   // The state.
   let state: Settings['state'];
