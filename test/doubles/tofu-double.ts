@@ -190,13 +190,16 @@ async function loadConfig(dir: string, onError: (file: string, message: string) 
 }
 
 /** Evaluates what the double supports: literals, and `${var.x…}` / `${local.x…}` references. */
-function evaluate(value: Json, scope: { vars: Obj; locals: Obj; each?: { key: string; value: Json } }): Json {
+function evaluate(value: Json, scope: Scope): Json {
   if (typeof value !== 'string') {
     if (Array.isArray(value)) return value.map((v) => evaluate(v, scope));
     if (value !== null && typeof value === 'object')
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluate(v, scope)]));
     return value;
   }
+  const forExpression =
+    /^\$\{\{\s*for\s+(\w+)\s*,\s*(\w+)\s+in\s+([^:]+?)\s*:\s*(\w+)\s*=>\s*\{([^{}]*)\}\s*\}\}$/s.exec(value);
+  if (forExpression !== null) return forObject(forExpression, scope);
   const whole = /^\$\{([^{}]*)\}$/.exec(value);
   if (whole?.[1] === undefined) {
     if (!value.includes('${')) return value;
@@ -208,13 +211,48 @@ function evaluate(value: Json, scope: { vars: Obj; locals: Obj; each?: { key: st
   return traverse(whole[1].trim(), scope);
 }
 
-function traverse(
-  expr: string,
-  scope: { vars: Obj; locals: Obj; each?: { key: string; value: Json } },
-): Json {
+type Scope = { vars: Obj; locals: Obj; each?: { key: string; value: Json }; bound?: Obj };
+
+/** `{ for k, v in <ref> : k => { a = v.x, b = v.y } }`: the one for-expression form the double evaluates. */
+function forObject(match: RegExpExecArray, scope: Scope): Json {
+  const [, keyName = '', valueName = '', source = '', resultKey = '', body = ''] = match;
+  if (resultKey !== keyName)
+    throw new Error('tofu-double evaluates for-expressions keyed by their key variable only');
+  const collection = asObj(traverse(source.trim(), scope));
+  const attributes = body
+    .split(/[,\n]/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()] as const;
+    });
+  return Object.fromEntries(
+    Object.entries(collection).map(([key, item]) => {
+      const inner: Scope = { ...scope, bound: { ...scope.bound, [keyName]: key, [valueName]: item } };
+      return [key, Object.fromEntries(attributes.map(([name, expr]) => [name, traverse(expr, inner)]))];
+    }),
+  );
+}
+
+function traverse(expr: string, scope: Scope): Json {
   // Type conversions change nothing the double looks at.
   const conversion = /^(toset|tolist|tomap)\((.*)\)$/.exec(expr);
   if (conversion?.[2] !== undefined) return traverse(conversion[2].trim(), scope);
+  const bound = /^([A-Za-z_]\w*)((?:\.[A-Za-z_][\w-]*|\["[^"]*"\]|\[\d+\])*)$/.exec(expr);
+  if (bound?.[1] !== undefined && scope.bound !== undefined && bound[1] in scope.bound) {
+    let current: Json | undefined = scope.bound[bound[1]];
+    for (const step of bound[2]?.match(/\.[A-Za-z_][\w-]*|\["[^"]*"\]|\[\d+\]/g) ?? []) {
+      const key = step.startsWith('.')
+        ? step.slice(1)
+        : step.startsWith('["')
+          ? step.slice(2, -2)
+          : step.slice(1, -1);
+      current = Array.isArray(current) ? current[Number(key)] : asObj(current)[key];
+      if (current === undefined) throw new Error(`Unsupported attribute: ${expr} has no ${key}`);
+    }
+    return current ?? null;
+  }
   const match = /^(var|local|each)\.([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\["[^"]*"\]|\[\d+\])*)$/.exec(
     expr,
   );
