@@ -100,6 +100,11 @@ Include the component once per environment (\`test\`, \`staging\`, \`production\
   of the apply job, the format of \`tofu output -json\`) for the next step, e.g. an Ansible inventory.
 - **destroy** exists only for \`review\`: a manual job, and the environment's stop action.
 
+**Outputs for Ansible.** The ansible component's \`terraform_outputs\` input reads the apply job's
+outputs file; its output \`ansible_hosts\` (host name -> \`{ansible_host, groups, vars}\`) becomes the
+inventory, and every other non-sensitive output reaches the hosts as \`terraform_outputs.<name>\`.
+Sensitive outputs are never written. See \`examples/oneex-infra/\`.
+
 State lives in GitLab's HTTP backend (\`$CI_API_V4_URL/projects/$CI_PROJECT_ID/terraform/state/<state>\`)
 with the job token: the root module declares \`backend "http" {}\` and the component configures it
 (addresses by \`-backend-config\`, credentials by \`TF_HTTP_USERNAME\`/\`TF_HTTP_PASSWORD\` in the
