@@ -35,8 +35,8 @@ export async function locateTool(
       return { path, shown: `${dir}/${linter.command}`, version: await versionOf(path, context) };
     }
   }
-  // `command -v` is how POSIX shells look a program up on PATH.
-  const found = await exec('sh', ['-c', 'command -v "$1"', 'sh', linter.command], {
+  // `command -v` is how POSIX shells look a program up on PATH (dash exits 127 when it is not there).
+  const found = await exec('sh', ['-c', 'command -v "$1" || exit 1', 'sh', linter.command], {
     cwd: repo.root,
     redactor: context.redactor,
   });

@@ -17,9 +17,8 @@
 // - exit 0 without diagnostics, 1 with some (0 with --exit-zero), 2 when Ruff itself fails (a bad
 //   option, a bad configuration file).
 // Run by Node 22, which strips the types.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
-import { glob } from 'zx';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 
 function abort(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -263,6 +262,34 @@ function excluded(file: string): boolean {
   });
 }
 
+// The working directory's .gitignore, as Ruff honours it (respect-gitignore): plain patterns, no negation.
+const gitignored = existsSync('.gitignore')
+  ? readFileSync('.gitignore', 'utf8')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('!'))
+  : [];
+function ignoredByGit(file: string): boolean {
+  const parts = relative(cwd, file).split(sep);
+  return gitignored.some((pattern) => {
+    const regexp = globRegExp(pattern.replace(/^\//, '').replace(/\/+$/, ''));
+    return parts.some(
+      (_, i) => regexp.test(parts.slice(0, i + 1).join('/')) || regexp.test(parts[i] as string),
+    );
+  });
+}
+
+/** Python files under a directory, as Ruff discovers them. */
+function walk(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (excluded(path) || ignoredByGit(path)) continue;
+    if (entry.isDirectory()) walk(path, out);
+    else if (entry.isFile() && /\.pyi?$/.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
 interface Diagnostic {
   code: string | null;
   message: string;
@@ -429,15 +456,8 @@ for (const path of paths) {
     });
     continue;
   }
-  if (statSync(absolute).isDirectory()) {
-    const found = await glob(['**/*.py', '**/*.pyi'], {
-      cwd: absolute,
-      dot: true,
-      gitignore: true,
-      absolute: true,
-    });
-    files.push(...found.filter((file) => !excluded(file)));
-  } else if (!options.forceExclude || !excluded(absolute)) files.push(absolute);
+  if (statSync(absolute).isDirectory()) files.push(...walk(absolute));
+  else if (!options.forceExclude || !excluded(absolute)) files.push(absolute);
 }
 for (const file of [...new Set(files)].sort())
   diagnostics.push(...checkFile(file, readFileSync(file, 'utf8')));

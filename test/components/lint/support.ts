@@ -66,6 +66,13 @@ export interface CliResult {
 export const basePath = (...first: string[]): string =>
   [...first, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
 
+/** A PATH with Node and a shell only: a job image without any linter. */
+export async function shellOnlyPath(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const shell of ['sh', 'bash']) await symlink(`/usr/bin/${shell}`, join(dir, shell));
+  return [dir, dirname(process.execPath)].join(':');
+}
+
 /** `oneex-ci lint run` in `dir`, inputs as job variables (`ONEEX_LINT_*`), as a job runs it. */
 export async function lintCli(
   dir: string,
