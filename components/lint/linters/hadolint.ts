@@ -50,7 +50,7 @@ export const hadolint: Linter = {
   stack: 'containerfile',
   command: 'hadolint',
   install:
-    'use a job image that has it (the library image does), or install a release binary from https://github.com/hadolint/hadolint/releases',
+    'use a job image that has it, or install a release binary from https://github.com/hadolint/hadolint/releases',
   unit: 'files',
   targets: async (repo) => repo.files.filter(isContainerfile),
   detect: async (_repo, targets) => targets.length > 0,

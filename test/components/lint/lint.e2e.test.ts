@@ -46,7 +46,7 @@ beforeAll(async () => {
 });
 afterAll(() => removeAll(...cleanup));
 
-describe('lint component', () => {
+describe.concurrent('lint component', () => {
   it('fails a TypeScript repository on an ESLint finding, a type error and an unformatted file', async () => {
     const repo = await consumer('oneex/front', {
       '.gitlab-ci.yml': include({ install: 'sh scripts/offline-install.sh' }),
