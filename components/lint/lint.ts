@@ -113,6 +113,7 @@ async function prepare(
   const runs: Run[] = [];
   const skipped: Skipped[] = [];
   const missing: string[] = [];
+  let detectedMissing = false;
   for (const { candidates, requested } of wanted) {
     const names = candidates.map((linter) => linter.name).join(' or ');
     const first = candidates[0] as Linter;
@@ -143,13 +144,13 @@ async function prepare(
         });
       } else {
         missing.push(`  - ${names} (${requested ? 'named in linters' : 'detected'}): ${detail}.`);
+        detectedMissing ||= !requested;
       }
       continue;
     }
     runs.push({ ...chosen, requested, targets, config: await chosen.linter.config(repo) });
   }
   if (missing.length > 0) {
-    const detected = missing.some((line) => line.includes('(detected)'));
     throw new OneexError(
       'ETOOL',
       [
@@ -157,7 +158,7 @@ async function prepare(
         ...missing,
       ].join('\n'),
       `Add the tools to the repository or the job image${
-        detected ? ', or set skip_missing_tools: true to skip linters that detection picked' : ''
+        detectedMissing ? ', or set skip_missing_tools: true to skip linters that detection picked' : ''
       }.`,
       EXIT.unavailable,
     );

@@ -1,6 +1,6 @@
 import { realpath, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding } from '../../../src/runtime/codequality.ts';
 import { firstExisting, hasExtension, markers, packageJson, type Repository } from '../repository.ts';
@@ -39,7 +39,9 @@ const LEGACY = [
 export async function eslintConfig(repo: Repository): Promise<string | undefined> {
   const file = firstExisting(repo, [...FLAT, ...LEGACY]);
   if (file !== undefined) return file;
-  return (await packageJson(repo))?.eslintConfig !== undefined ? 'package.json' : undefined;
+  if ((await packageJson(repo))?.eslintConfig !== undefined) return 'package.json';
+  // A monorepo may configure each package in its own folder; ESLint finds those beside the files.
+  return repo.files.find((path) => FLAT.includes(basename(path)));
 }
 
 const isLegacy = (config: string): boolean => config.startsWith('.eslintrc') || config === 'package.json';
@@ -135,8 +137,13 @@ export const eslint: Linter = {
       );
     }
     for (const pattern of run.repo.exclude) args.push('--ignore-pattern', pattern);
-    const env: Record<string, string> =
-      run.config !== undefined && isLegacy(run.config) ? { ESLINT_USE_FLAT_CONFIG: 'false' } : {};
+    const legacy = run.config !== undefined && isLegacy(run.config);
+    if (legacy) {
+      notes.push(
+        `${run.config} is a legacy configuration: ESLint 8 reads it, ESLint 9 only with ESLINT_USE_FLAT_CONFIG=false (which the job sets), ESLint 10 not at all.`,
+      );
+    }
+    const env: Record<string, string> = legacy ? { ESLINT_USE_FLAT_CONFIG: 'false' } : {};
     const result = await run.exec([...args, ...run.repo.paths], env);
     // 0: no errors, 1: errors; 2: ESLint failed (a bad configuration, a missing plugin).
     const findings = result.exitCode <= 1 ? parseEslint(result.stdout, run.repo.root) : undefined;

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dotnetWorkspaces } from '../../../components/lint/linters/dotnet-format.ts';
 import { isContainerfile } from '../../../components/lint/linters/hadolint.ts';
+import { LINTERS } from '../../../components/lint/linters/index.ts';
 import { pythonCandidates } from '../../../components/lint/linters/python.ts';
 import { shebangInterpreter, shellScripts } from '../../../components/lint/linters/shellcheck.ts';
 import { tsconfigProjects } from '../../../components/lint/linters/tsc.ts';
@@ -167,6 +168,43 @@ describe('detection', () => {
         'docker.md',
       ].map(isContainerfile),
     ).toEqual([true, true, true, true, false, false]);
+  });
+
+  it('finds the repository’s own configuration of each linter', async () => {
+    const config = async (files: Record<string, string>) => {
+      const r = await repo(files);
+      return Object.fromEntries(
+        await Promise.all(LINTERS.map(async (linter) => [linter.name, await linter.config(r)] as const)),
+      );
+    };
+    expect(
+      await config({
+        '.eslintrc.json': '{}',
+        'package.json': '{"prettier": {"semi": false}}',
+        'pyproject.toml': '[tool.ruff]\nline-length = 100\n',
+        'tox.ini': '[flake8]\nmax-line-length = 100\n',
+        '.yamllint.yml': 'extends: relaxed\n',
+        '.hadolint.yml': 'ignored: []\n',
+        '.shellcheckrc': 'disable=SC2086\n',
+        '.editorconfig': 'root = true\n',
+        'tsconfig.json': '{}',
+      }),
+    ).toEqual({
+      eslint: '.eslintrc.json',
+      prettier: 'package.json',
+      tsc: 'tsconfig.json',
+      ruff: 'pyproject.toml',
+      flake8: 'tox.ini',
+      'dotnet-format': '.editorconfig',
+      hadolint: '.hadolint.yml',
+      yamllint: '.yamllint.yml',
+      shellcheck: '.shellcheckrc',
+    });
+    const nested = await config({ 'packages/web/eslint.config.js': '', 'pyproject.toml': '[project]\n' });
+    expect(nested.eslint).toBe('packages/web/eslint.config.js');
+    expect(Object.values(nested).filter((value) => value !== undefined)).toEqual([
+      'packages/web/eslint.config.js',
+    ]);
   });
 
   it('finds TypeScript projects and .NET workspaces', async () => {
