@@ -50,7 +50,7 @@ export const inputs = {
     default: 'major',
     options: THRESHOLDS,
     description:
-      'Lowest severity that fails the job, or `never`. Tool errors are major, warnings minor, syntax errors critical, notes and style info.',
+      'Lowest severity that fails the job, or `never`. A tool’s errors are major, its warnings minor, its notes and style hints info, and a file it cannot parse critical; Ruff, Flake8, Prettier and dotnet format findings are major.',
   },
   warn_on: {
     default: 'minor',

@@ -10,10 +10,11 @@ import { exec } from '../../src/runtime/exec.ts';
 import type { inputs as declared } from './component.ts';
 import type { Linter, LinterResult } from './linters/index.ts';
 import {
-  countFindings,
   type LinterReport,
   plural,
   printLinter,
+  printSummary,
+  type Skipped,
   type Thresholds,
   verdict,
 } from './outcome.ts';
@@ -52,35 +53,16 @@ const action: Action<typeof declared> = async (inputs, context) => {
   await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(reportPath, `${JSON.stringify(issues, null, 2)}\n`);
 
-  const failed = reports.filter((report) => report.result.failure !== undefined).map((r) => r.name);
-  const result = verdict(findings, failed.length, inputs.fail_on, inputs.warn_on);
-  context.log.line();
-  context.log.info('Summary:');
-  for (const report of reports) {
-    const status =
-      report.result.failure !== undefined ? 'could not run' : countFindings(report.result.findings);
-    context.log.info(`  ${report.name.padEnd(14)} ${status} (${report.targets})`);
-  }
-  for (const skip of skipped) context.log.info(`  ${skip.name.padEnd(14)} skipped: ${skip.reason}`);
-  context.log.info(`Code Quality report: ${request.reportFile} (${plural(issues.length, 'issue')}).`);
-  if (failed.length > 0) {
-    context.log.error(
-      `${failed.join(', ')} could not run (see ${failed.length === 1 ? 'its' : 'their'} section): the job fails.`,
-    );
-  }
-  if (result.blocking > 0) {
-    context.log.error(
-      `${plural(result.blocking, 'finding')} at or above ${inputs.fail_on} (fail_on): the job fails.`,
-    );
-  } else if (result.warnings > 0 && failed.length === 0) {
-    context.log.warn(
-      `${plural(result.warnings, 'finding')} at or above ${inputs.warn_on} (warn_on): the job passes with warnings.`,
-    );
-  } else if (failed.length === 0) {
-    context.log.success(
-      findings.length === 0 ? 'No findings.' : `No findings at or above ${inputs.warn_on}.`,
-    );
-  }
+  const failures = reports.filter((report) => report.result.failure !== undefined).length;
+  const result = verdict(findings, failures, thresholds.failOn, thresholds.warnOn);
+  printSummary(context.log, {
+    reports,
+    skipped,
+    reportFile: request.reportFile,
+    issues: issues.length,
+    result,
+    thresholds,
+  });
   return result.exitCode;
 };
 
@@ -92,11 +74,6 @@ interface Run {
   readonly tool: Tool;
   readonly targets: readonly string[];
   readonly config: string | undefined;
-}
-
-interface Skipped {
-  readonly name: string;
-  readonly reason: string;
 }
 
 /**

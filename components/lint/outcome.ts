@@ -95,3 +95,52 @@ export async function printLinter(log: Logger, report: LinterReport, thresholds:
     quiet,
   );
 }
+
+export interface Skipped {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** The end of the log: one line per linter, the report, and the verdict in words. */
+export function printSummary(
+  log: Logger,
+  summary: {
+    readonly reports: readonly LinterReport[];
+    readonly skipped: readonly Skipped[];
+    readonly reportFile: string;
+    readonly issues: number;
+    readonly result: Verdict;
+    readonly thresholds: Thresholds;
+  },
+): void {
+  const { reports, result, thresholds } = summary;
+  log.line();
+  log.info('Summary:');
+  for (const report of reports) {
+    const status =
+      report.result.failure !== undefined ? 'could not run' : countFindings(report.result.findings);
+    log.info(`  ${report.name.padEnd(14)} ${status} (${report.targets})`);
+  }
+  for (const skip of summary.skipped) log.info(`  ${skip.name.padEnd(14)} skipped: ${skip.reason}`);
+  log.info(`Code Quality report: ${summary.reportFile} (${plural(summary.issues, 'issue')}).`);
+  const failed = reports.filter((report) => report.result.failure !== undefined).map((report) => report.name);
+  if (failed.length > 0) {
+    log.error(
+      `${failed.join(', ')} could not run (see ${failed.length === 1 ? 'its' : 'their'} section): the job fails.`,
+    );
+  }
+  if (result.blocking > 0) {
+    log.error(
+      `${plural(result.blocking, 'finding')} at or above ${thresholds.failOn} (fail_on): the job fails.`,
+    );
+  } else if (failed.length > 0) {
+    return;
+  } else if (result.warnings > 0) {
+    log.warn(
+      `${plural(result.warnings, 'finding')} at or above ${thresholds.warnOn} (warn_on): the job passes with warnings.`,
+    );
+  } else {
+    const total = reports.reduce((sum, report) => sum + report.result.findings.length, 0);
+    log.success(total === 0 ? 'No findings.' : `No findings at or above ${thresholds.warnOn}.`);
+  }
+}
