@@ -1,5 +1,6 @@
 import type { Component } from '../src/model/component.ts';
 import commitlint from './commitlint/component.ts';
+import lint from './lint/component.ts';
 import terraform from './terraform/component.ts';
 import vault from './vault/component.ts';
 
@@ -8,4 +9,5 @@ export const components: readonly Component[] = [
   commitlint as unknown as Component,
   terraform as unknown as Component,
   vault as unknown as Component,
+  lint as unknown as Component,
 ];
