@@ -157,6 +157,11 @@ off *Expand variable reference*, robot names hold a \`$\`). They reach buildah a
 auth file that is private (0600), outside the project directory, and removed when the job ends; they
 never reach the log or an artifact.
 
+Harbor setup: a robot account per project (or group) with *push* and *pull* on repositories, and,
+for the vulnerability gate, *read* on artifacts and *create* on scans, with a scanner (Trivy) set for
+the project. Harbor's tag immutability rules suit the commit-SHA tags: the component never moves one
+to another digest (with \`rebuild\` set it would try, and such a rule refuses it, clearly).
+
 The job's dotenv report gives later jobs \`IMAGE_REF\` (\`name@sha256:…\`: deploy this),
 \`IMAGE_DIGEST\`, \`IMAGE_NAME\` and \`IMAGE_TAGS\` (comma-separated). To build after another job
 (that makes \`dist/\`, say), set \`needs:\` on the job in your \`.gitlab-ci.yml\`.
