@@ -15,6 +15,11 @@ const PERMANENT: readonly Known[] = [
     hint: 'Check the robot account (name and secret, not expired). Harbor treats a failed login as anonymous.',
   },
   {
+    pattern: /immutable/i,
+    reason: 'the tag is immutable in the registry',
+    hint: 'A Harbor tag immutability rule protects this tag: it keeps the image it has. Leave `rebuild` off to reuse that image.',
+  },
+  {
     pattern: /denied|403 Forbidden|insufficient_scope/i,
     reason: 'the registry denied the request',
     hint: 'Give the robot account push and pull permission on the Harbor project (and check its quota and tag immutability rules).',

@@ -21,6 +21,10 @@ describe('readFailure', () => {
     ],
     ['uploading manifest sha256:1b to h/oneex/back: denied', 'denied the request'],
     [
+      'uploading manifest main to harbor.oneex.fr/oneex/back: unknown: The image oneex/back:abc configured as immutable, cannot be updated',
+      'immutable',
+    ],
+    [
       'pinging container registry h: Get "https://h/v2/": x509: certificate signed by unknown authority',
       'not trusted',
     ],
