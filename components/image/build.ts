@@ -144,10 +144,8 @@ async function writeTags(
     context.log.info(`  ${tag} -> ${digest}`);
   };
   try {
-    // The commit SHA first: it marks the image as complete (a re-run reuses it); the rest together.
-    const [first, ...rest] = wanted;
-    if (first !== undefined) await write(first);
-    const results = await Promise.allSettled(rest.map(write));
+    // All at once: each is one manifest write, and whichever fails, the image is whole already.
+    const results = await Promise.allSettled(wanted.map(write));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   } catch (error) {
