@@ -136,12 +136,12 @@ daemon, no privileged runner, so it runs on GitLab's Kubernetes executor. The im
 Harbor **by digest first**; tags are written only once the whole image is there, so no tag ever
 points at a partial image.
 
-- **Tags.** Every build is tagged with the commit SHA (\`CI_COMMIT_SHA\`, immutable) and the ref
-  slug (\`CI_COMMIT_REF_SLUG\`). A release tag pipeline (\`v1.2.3\` or \`1.2.3\`) adds \`1.2.3\`,
+- **Tags.** The image is tagged with the commit SHA (\`CI_COMMIT_SHA\`, immutable) and, in branch
+  and merge request pipelines, the ref slug (\`CI_COMMIT_REF_SLUG\`). A release tag pipeline (\`v1.2.3\` or \`1.2.3\`) adds \`1.2.3\`,
   \`1.2\` and \`1\` (pre-releases get only their full version; \`1.2\` and \`1\` move only forward),
   by copying the image the commit already has in the registry by digest: no rebuild.
 - **Reproducible.** Files and metadata carry the commit time (\`CI_COMMIT_TIMESTAMP\`), so the same
-  commit builds the same image; a re-run of a commit whose image exists reuses it (input \`rebuild\`).
+  commit builds the same image (when its steps are deterministic); a re-run of a commit whose image exists reuses it (input \`rebuild\`).
 - **Labels.** \`org.opencontainers.image.source\`, \`revision\`, \`created\`, \`version\`, \`title\` and
   \`url\`, from the pipeline.
 - **Layer cache** in the registry (\`<name>/cache\`), so a change to application code rebuilds only
