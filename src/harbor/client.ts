@@ -96,7 +96,7 @@ export class HarborClient {
         throw new OneexError(
           'EHARBOR',
           `Harbor did not answer while trying to ${what}: ${error.reason}.`,
-          'Check `harbor_url` and that Harbor is up.',
+          'Check the Harbor URL the job uses, and that Harbor is up.',
           EXIT.unavailable,
         );
       }
@@ -114,7 +114,7 @@ export class HarborClient {
       throw new OneexError(
         'EHARBOR_NO_SCANNER',
         `Harbor cannot ${what}: the project has no vulnerability scanner (${harborMessage(response)}).`,
-        'Ask a Harbor administrator to set a default scanner (Trivy) or one for the project, or turn `vulnerability_gate` off.',
+        'Ask a Harbor administrator to set a default scanner (Trivy) or one for the project, or do without the scan.',
         EXIT.unavailable,
       );
     }
@@ -177,7 +177,7 @@ function failure(response: HttpResponse, what: string): OneexError {
       return new OneexError(
         'EHARBOR_NOT_FOUND',
         `Harbor could not ${what}: not found (${detail})${suffix}.`,
-        'Check `harbor_url` and that the image was pushed to this Harbor.',
+        'Check the Harbor URL the job uses, and that the image was pushed to this Harbor.',
         EXIT.unavailable,
       );
     default:

@@ -91,7 +91,7 @@ export async function openRegistryAccess(options: {
         throw new OneexError(
           'ECAFILE',
           `The CA file ${options.caFile} cannot be read.`,
-          'Set `ca_file` to a readable PEM file (a GitLab CI/CD variable of type File gives one).',
+          'Give a readable PEM file (a GitLab CI/CD variable of type File gives one).',
           EXIT.usage,
         );
       });
@@ -99,7 +99,7 @@ export async function openRegistryAccess(options: {
         throw new OneexError(
           'ECAFILE',
           `The CA file ${options.caFile} holds no PEM certificate.`,
-          'Set `ca_file` to a PEM bundle (lines between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----).',
+          'Give a PEM bundle (lines between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----).',
           EXIT.usage,
         );
       }

@@ -17,7 +17,7 @@ const PERMANENT: readonly Known[] = [
   {
     pattern: /immutable/i,
     reason: 'the tag is immutable in the registry',
-    hint: 'A Harbor tag immutability rule protects this tag: it keeps the image it has. Leave `rebuild` off to reuse that image.',
+    hint: 'A Harbor tag immutability rule protects this tag: it keeps the image it has. Reuse that image rather than rebuilding it.',
   },
   {
     pattern: /denied|403 Forbidden|insufficient_scope/i,
@@ -27,7 +27,7 @@ const PERMANENT: readonly Known[] = [
   {
     pattern: /x509:|certificate signed by unknown authority|tls: failed to verify/i,
     reason: 'the registry certificate is not trusted',
-    hint: 'Set the `ca_file` input to the CA bundle that signed the registry certificate.',
+    hint: 'Give the job the CA bundle that signed the registry certificate (a CA file input of the component).',
   },
   {
     pattern: /manifest unknown|name unknown|not found|404/i,
