@@ -40,6 +40,9 @@ export const CI_VARIABLES = [
   'CI_REGISTRY',
   'CI_SERVER_FQDN',
   'CI_SERVER_URL',
+  'GITLAB_USER_EMAIL',
+  'GITLAB_USER_LOGIN',
+  'GITLAB_USER_NAME',
 ] as const;
 
 export type CiVariable = (typeof CI_VARIABLES)[number];
