@@ -18,7 +18,7 @@ import {
 import { annotate } from './grafana.ts';
 import { displayTag, formatRef, type ImageRef, parseImageRef, parseTags, shortDigest } from './image-ref.ts';
 import { editHelmValues, editKustomization, type ImageUpdate, ManifestError } from './manifest.ts';
-import { checkProject, openMergeRequest } from './merge-request.ts';
+import type { MergeRequestTarget } from './merge-request.ts';
 import { commitMessage, mergeRequestDescription, type Promotion, subject } from './message.ts';
 import { checkRender } from './render.ts';
 import { expand, type Format, type Located, locate, pathProblem, unknownPlaceholders } from './target.ts';
@@ -515,7 +515,7 @@ async function land(
   }
 }
 
-async function checkMergeRequestTarget(inputs: Inputs, plan: Plan, credentials: Credentials) {
+async function checkMergeRequestTarget(inputs: Inputs, plan: Plan, credentials: Credentials): Promise<MergeRequestTarget> {
   if (credentials.git === undefined) {
     throw new OneexError(
       'ENOTOKEN',
@@ -524,11 +524,13 @@ async function checkMergeRequestTarget(inputs: Inputs, plan: Plan, credentials: 
       EXIT.usage,
     );
   }
-  const target = {
+  const target: MergeRequestTarget = {
     gitlabUrl: inputs.gitlab_url.trim(),
     project: projectPath(plan.repository, inputs.gitlab_url),
     token: credentials.git.token,
   };
+  // Loaded only here: the GitLab client is large, and most promotions push directly.
+  const { checkProject } = await import('./merge-request.ts');
   await checkProject(target);
   return target;
 }
@@ -551,7 +553,7 @@ async function propose(
   repo: GitOpsRepository,
   plan: Plan,
   located: Located,
-  target: Awaited<ReturnType<typeof checkMergeRequestTarget>>,
+  target: MergeRequestTarget,
   inputs: Inputs,
   context: RunContext,
 ): Promise<Outcome> {
@@ -569,7 +571,8 @@ async function propose(
         await repo.commit(commitMessage(change.promotion), [change.located.file]);
         await repo.pushBranch(branch);
       }
-      const opened = await openMergeRequest(target, {
+      const { openMergeRequest } = await import('./merge-request.ts');
+    const opened = await openMergeRequest(target, {
         sourceBranch: branch,
         targetBranch: plan.branch,
         title: subject(change.promotion),

@@ -60,7 +60,9 @@ export async function locate(
     return { file: found, dir: format === 'kustomize' ? path : posix.dirname(path) };
   const known = await knownEnvironments(repo, template, values.app, format);
   if (known.length > 0 && !known.includes(values.environment)) {
-    const suggestion = closest(values.environment, known);
+    // `prod` for `production`: a prefix is as telling as a typo.
+    const prefixed = known.filter((name) => name.startsWith(values.environment) || values.environment.startsWith(name));
+    const suggestion = closest(values.environment, known) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
     return { kind: 'unknown-environment', known, ...(suggestion !== undefined ? { suggestion } : {}) };
   }
   return { kind: 'missing', path, reason: found.reason };

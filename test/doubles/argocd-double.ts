@@ -317,15 +317,17 @@ export class ArgoCdDouble {
   }
 
   private async startSync(app: AppState, automated: boolean): Promise<void> {
-    // A sync resolves the target revision when it starts, as Argo CD's controller does.
-    const revision = await this.resolve(app.spec);
+    // The operation is recorded at once (a second sync meanwhile is refused); it resolves the target
+    // revision when it starts, as Argo CD's controller does.
     const operation: OperationState = {
       phase: 'Running',
       message: 'waiting for completion of hook and 1 more resources',
       startedAt: new Date().toISOString(),
-      operation: { sync: { revision }, initiatedBy: automated ? { automated: true } : { username: 'ci' } },
+      operation: { sync: { revision: '' }, initiatedBy: automated ? { automated: true } : { username: 'ci' } },
     };
     app.operationState = operation;
+    const revision = await this.resolve(app.spec);
+    operation.operation.sync.revision = revision;
     this.later(app.spec.syncMs ?? 150, async () => {
       const rendered = await this.render(app.spec, revision);
       const rollout = app.spec.rollout ?? { kind: 'healthy' };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,15 @@ const run = promisify(execFile);
 export const ENVIRONMENTS = ['test', 'staging', 'production'] as const;
 export const REGISTRY = 'harbor.oneex.test/oneex';
 export const GITOPS_PROJECT = 'oneex/gitops';
+
+const PROTECT_MAIN = `#!/bin/sh
+while read -r old new ref; do
+  if [ "$ref" = refs/heads/main ] && [ "$old" != 0000000000000000000000000000000000000000 ] && ! git merge-base --is-ancestor "$old" "$new"; then
+    echo "GitLab: You are not allowed to force push code to a protected branch on this project." >&2
+    exit 1
+  fi
+done
+`;
 
 export const digestOf = (seed: string): string => `sha256:${createHash('sha256').update(seed).digest('hex')}`;
 
@@ -108,8 +117,10 @@ export async function createGitOpsRepository(
   const bare = join(root, `${GITOPS_PROJECT}.git`);
   await mkdir(dirname(bare), { recursive: true });
   await run('git', ['clone', '-q', '--bare', work, bare], { env });
-  // GitLab refuses non-fast-forward pushes to protected branches; so does this repository.
-  await run('git', ['config', 'receive.denyNonFastForwards', 'true'], { cwd: bare });
+  // GitLab refuses force pushes to a protected branch (main) and allows them elsewhere; so does this
+  // repository, by a pre-receive hook with GitLab's message.
+  await writeFile(join(bare, 'hooks', 'pre-receive'), PROTECT_MAIN);
+  await chmod(join(bare, 'hooks', 'pre-receive'), 0o755);
   const git = async (args: readonly string[]) =>
     (await run('git', [...args], { cwd: bare, env, maxBuffer: 16 * 1024 * 1024 })).stdout;
   return {
