@@ -51,7 +51,7 @@ export const inputs = {
   image_ref: {
     default: '$IMAGE_REF',
     description:
-      'The image to promote, by digest (`name@sha256:…`). The default reads the `image` job’s dotenv report; set a literal digest reference to promote (or roll back to) another image.',
+      'The image to promote, by digest (`name@sha256:…`). The default reads the dotenv report of the image component’s job (`image_job`); set a literal digest reference to promote (or roll back to) another image.',
   },
   image_tags: {
     default: '$IMAGE_TAGS',
@@ -59,9 +59,9 @@ export const inputs = {
       'Tags of the image (comma- or space-separated), recorded beside the digest for people; the most specific becomes `newTag`. The digest alone decides what runs.',
   },
   image_job: {
-    default: 'image',
+    default: 'image-build',
     description:
-      'Name of the job whose dotenv report gives `IMAGE_REF` and `IMAGE_TAGS`; the promotion jobs need it.',
+      'Name of the job whose dotenv report gives `IMAGE_REF` and `IMAGE_TAGS` (the image component’s job); the promotion jobs need it.',
     env: false,
   },
   test_rules: {
@@ -203,8 +203,8 @@ export default defineComponent({
     'Promotes an image digest through test, staging and production by commits to the GitOps repository.',
   description: `
 Three deployment jobs, \`<as>-test\`, \`<as>-staging\` and \`<as>-production\`, each a GitLab deployment
-(environment name, URL and tier) holding a resource group per environment. Each writes the image of the
-\`image\` job (by digest, from its dotenv report) into the GitOps repository: the overlay's \`images:\`
+(environment name, URL and tier) holding a resource group per environment. Each writes the image that the
+image component's job built (by digest, from its dotenv report) into the GitOps repository: the overlay's \`images:\`
 entry (Kustomize) or the image of a values file (Helm), changing only those values (comments, order and
 layout stay as they were), renders the overlay to prove it is valid and runs the digest, and pushes one
 commit whose message names the source project, commit, pipeline and digest in trailers. When the file

@@ -515,7 +515,11 @@ async function land(
   }
 }
 
-async function checkMergeRequestTarget(inputs: Inputs, plan: Plan, credentials: Credentials): Promise<MergeRequestTarget> {
+async function checkMergeRequestTarget(
+  inputs: Inputs,
+  plan: Plan,
+  credentials: Credentials,
+): Promise<MergeRequestTarget> {
   if (credentials.git === undefined) {
     throw new OneexError(
       'ENOTOKEN',
@@ -572,7 +576,7 @@ async function propose(
         await repo.pushBranch(branch);
       }
       const { openMergeRequest } = await import('./merge-request.ts');
-    const opened = await openMergeRequest(target, {
+      const opened = await openMergeRequest(target, {
         sourceBranch: branch,
         targetBranch: plan.branch,
         title: subject(change.promotion),

@@ -61,8 +61,11 @@ export async function locate(
   const known = await knownEnvironments(repo, template, values.app, format);
   if (known.length > 0 && !known.includes(values.environment)) {
     // `prod` for `production`: a prefix is as telling as a typo.
-    const prefixed = known.filter((name) => name.startsWith(values.environment) || values.environment.startsWith(name));
-    const suggestion = closest(values.environment, known) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+    const prefixed = known.filter(
+      (name) => name.startsWith(values.environment) || values.environment.startsWith(name),
+    );
+    const suggestion =
+      closest(values.environment, known) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
     return { kind: 'unknown-environment', known, ...(suggestion !== undefined ? { suggestion } : {}) };
   }
   return { kind: 'missing', path, reason: found.reason };

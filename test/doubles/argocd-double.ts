@@ -323,7 +323,10 @@ export class ArgoCdDouble {
       phase: 'Running',
       message: 'waiting for completion of hook and 1 more resources',
       startedAt: new Date().toISOString(),
-      operation: { sync: { revision: '' }, initiatedBy: automated ? { automated: true } : { username: 'ci' } },
+      operation: {
+        sync: { revision: '' },
+        initiatedBy: automated ? { automated: true } : { username: 'ci' },
+      },
     };
     app.operationState = operation;
     const revision = await this.resolve(app.spec);

@@ -8,7 +8,12 @@ import { ArgoCdDouble, type Rollout } from '../../doubles/argocd-double.ts';
 import { GitLabApiDouble } from '../../doubles/gitlab-api-double.ts';
 import { GrafanaDouble } from '../../doubles/grafana-double.ts';
 import { type GitHttpServer, startGitHttpServer } from '../../support/git-http-server.ts';
-import { createGitOpsRepository, ENVIRONMENTS, GITOPS_PROJECT, type GitOpsFixture } from './gitops-fixture.ts';
+import {
+  createGitOpsRepository,
+  ENVIRONMENTS,
+  GITOPS_PROJECT,
+  type GitOpsFixture,
+} from './gitops-fixture.ts';
 
 // What the promotion tests run against, started once per test file: the GitOps repository (real git
 // behind a real smart-HTTP server with Basic auth), and doubles of Argo CD, GitLab's API and Grafana.
@@ -77,7 +82,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(apps: readonly string[], extraFiles: Readonly<Record<string, string>> = {}): Promise<Harness> {
+export async function startHarness(
+  apps: readonly string[],
+  extraFiles: Readonly<Record<string, string>> = {},
+): Promise<Harness> {
   const gitops = await createGitOpsRepository(apps, extraFiles);
   const server = await startGitHttpServer({ root: gitops.root, users: { '*': TOKENS.git } });
   const argocd = await ArgoCdDouble.start({ tokens: { [TOKENS.argocd]: ['*'] } });
@@ -152,7 +160,12 @@ export async function startHarness(apps: readonly string[], extraFiles: Readonly
         const failed = error as { code?: number; stdout?: string; stderr?: string };
         const stdout = failed.stdout ?? '';
         const stderr = failed.stderr ?? '';
-        return { exitCode: typeof failed.code === 'number' ? failed.code : -1, stdout, stderr, log: stdout + stderr };
+        return {
+          exitCode: typeof failed.code === 'number' ? failed.code : -1,
+          stdout,
+          stderr,
+          log: stdout + stderr,
+        };
       }
     },
     async gitCommandLines() {

@@ -19,14 +19,16 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness(APPS, {
-    'apps/helm-app/values-test.yaml': '# Helm values of helm-app in test\nreplicaCount: 1\nimage:\n  repository: old/helm-app # Harbor\n  tag: "0.1.0"\n',
+    'apps/helm-app/values-test.yaml':
+      '# Helm values of helm-app in test\nreplicaCount: 1\nimage:\n  repository: old/helm-app # Harbor\n  tag: "0.1.0"\n',
   });
 });
 afterAll(async () => {
   await h?.close();
 });
 
-const overlayPath = (app: string, environment: string) => `apps/${app}/overlays/${environment}/kustomization.yaml`;
+const overlayPath = (app: string, environment: string) =>
+  `apps/${app}/overlays/${environment}/kustomization.yaml`;
 const head = async () => (await h.gitops.git(['rev-parse', 'main'])).trim();
 
 /** Renders an overlay at the repository's head as Argo CD would, and returns the containers' images. */
@@ -67,9 +69,13 @@ describe('a promotion', () => {
     expect(result.log).toContain('back 1.4.0 promoted to test: commit');
 
     const [commit] = await h.gitops.log();
-    expect(commit?.subject).toBe(`chore(back): promote test to 1.4.0 (sha256:${digestOf('back-1.4.0').slice(7, 19)})`);
+    expect(commit?.subject).toBe(
+      `chore(back): promote test to 1.4.0 (sha256:${digestOf('back-1.4.0').slice(7, 19)})`,
+    );
     expect((await h.gitops.git(['rev-parse', `${commit?.sha}^`])).trim()).toBe(before);
-    const parsed = (await h.gitops.git(['log', '-1', '--format=%(trailers:only,unfold)', 'main'])).trim().split('\n');
+    const parsed = (await h.gitops.git(['log', '-1', '--format=%(trailers:only,unfold)', 'main']))
+      .trim()
+      .split('\n');
     expect(parsed).toEqual([
       'Source-Project: oneex/back',
       'Source-Commit: 5f1d3a7c9e2b4d6f8a0c1e3b5d7f9a1c3e5b7d9f',
@@ -77,13 +83,26 @@ describe('a promotion', () => {
       `Image-Digest: ${digestOf('back-1.4.0')}`,
       'Environment: test',
     ]);
-    expect((await h.gitops.git(['log', '-1', '--format=%an <%ae> / %cn', 'main'])).trim()).toBe('Ada Lovelace <ada@oneex.test> / Oneex CI');
-    expect(await h.gitops.git(['diff', '--name-only', `${before}..main`])).toBe(`${overlayPath('back', 'test')}\n`);
+    expect((await h.gitops.git(['log', '-1', '--format=%an <%ae> / %cn', 'main'])).trim()).toBe(
+      'Ada Lovelace <ada@oneex.test> / Oneex CI',
+    );
+    expect(await h.gitops.git(['diff', '--name-only', `${before}..main`])).toBe(
+      `${overlayPath('back', 'test')}\n`,
+    );
 
     const overlay = parse(await h.gitops.show(overlayPath('back', 'test')));
-    expect(overlay.images[0]).toEqual({ name: 'back', newName: `${REGISTRY}/back`, newTag: '1.4.0', digest: digestOf('back-1.4.0') });
-    expect(await h.gitops.show(overlayPath('back', 'test'))).toContain('# promoted by CI; edit by hand only to roll back in an emergency');
-    expect(await renderedImages('back', 'test')).toEqual([`${REGISTRY}/back:1.4.0@${digestOf('back-1.4.0')}`]);
+    expect(overlay.images[0]).toEqual({
+      name: 'back',
+      newName: `${REGISTRY}/back`,
+      newTag: '1.4.0',
+      digest: digestOf('back-1.4.0'),
+    });
+    expect(await h.gitops.show(overlayPath('back', 'test'))).toContain(
+      '# promoted by CI; edit by hand only to roll back in an emergency',
+    );
+    expect(await renderedImages('back', 'test')).toEqual([
+      `${REGISTRY}/back:1.4.0@${digestOf('back-1.4.0')}`,
+    ]);
   });
 
   it('sends the token only in a header: never in a URL, an argument or the log', async () => {
@@ -113,10 +132,14 @@ describe('a promotion', () => {
     expect(result.exitCode, result.log).toBe(0);
     expect(result.log).toContain('roll back');
     const [rollback, upgrade] = await h.gitops.log(overlayPath('back', 'test'));
-    expect(rollback?.subject).toBe(`chore(back): roll back test to 1.4.0 (sha256:${digestOf('back-1.4.0').slice(7, 19)})`);
+    expect(rollback?.subject).toBe(
+      `chore(back): roll back test to 1.4.0 (sha256:${digestOf('back-1.4.0').slice(7, 19)})`,
+    );
     expect(rollback?.body).toContain(`Previous: 1.5.0 (sha256:${digestOf('back-1.5.0').slice(7, 19)})`);
     expect(upgrade?.subject).toContain('promote test to 1.5.0');
-    expect(await renderedImages('back', 'test')).toEqual([`${REGISTRY}/back:1.4.0@${digestOf('back-1.4.0')}`]);
+    expect(await renderedImages('back', 'test')).toEqual([
+      `${REGISTRY}/back:1.4.0@${digestOf('back-1.4.0')}`,
+    ]);
   });
 
   it('edits a Helm values file at the configured path', async () => {
@@ -148,13 +171,17 @@ describe('bad inputs fail before anything is pushed', () => {
   it('an unknown environment, with the environments the repository has', async () => {
     const result = await unchanged(h.promote({ environment: 'prod', app: 'front', imageRef: ref }));
     expect(result.exitCode).toBe(2);
-    expect(result.log).toContain('The GitOps repository has no environment "prod" for front: it has production, staging, test');
+    expect(result.log).toContain(
+      'The GitOps repository has no environment "prod" for front: it has production, staging, test',
+    );
     expect(result.log).toContain('Did you mean "production"?');
     expect(result.log).toContain('[EENVIRONMENT]');
   });
 
   it('a missing overlay', async () => {
-    const result = await unchanged(h.promote({ environment: 'test', app: 'ghost', imageRef: imageRef('ghost', 'g') }));
+    const result = await unchanged(
+      h.promote({ environment: 'test', app: 'ghost', imageRef: imageRef('ghost', 'g') }),
+    );
     expect(result.exitCode).toBe(2);
     expect(result.log).toContain('No overlay for ghost in test: apps/ghost/overlays/test');
     expect(result.log).toContain('the overlay directory does not exist');
@@ -173,7 +200,9 @@ describe('bad inputs fail before anything is pushed', () => {
     expect(result.exitCode).toBe(2);
     expect(result.log).toContain('3 inputs of component "argocd-promote" are not valid');
     expect(result.log).toContain(`image_ref: got "${REGISTRY}/front:2.0.0"; expected a digest reference`);
-    expect(result.log).toContain('path: got "apps/{application}/{environment}"; expected only {app} and {environment}');
+    expect(result.log).toContain(
+      'path: got "apps/{application}/{environment}"; expected only {app} and {environment}',
+    );
     expect(result.log).toContain('argocd_server: got "argocd.oneex.test"; expected an http(s) URL');
     expect(await h.gitCommandLines()).not.toContain(expect.stringContaining('front:2.0.0'));
   });
@@ -181,13 +210,20 @@ describe('bad inputs fail before anything is pushed', () => {
   it('no image at all: the image job’s report did not reach the job', async () => {
     const result = await unchanged(h.promote({ environment: 'test', app: 'front', imageRef: '$IMAGE_REF' }));
     expect(result.exitCode).toBe(2);
-    expect(result.log).toContain('$IMAGE_REF is not set: is the image job (input image_job) in this pipeline');
+    expect(result.log).toContain(
+      '$IMAGE_REF is not set: is the image job (input image_job) in this pipeline',
+    );
   });
 
   it('an unreachable Argo CD', async () => {
     const server = `http://127.0.0.1:${await closedPort()}`;
     const result = await unchanged(
-      h.promote({ environment: 'test', app: 'front', imageRef: ref, inputs: { argocd_server: server, argocd_token: TOKENS.argocd } }),
+      h.promote({
+        environment: 'test',
+        app: 'front',
+        imageRef: ref,
+        inputs: { argocd_server: server, argocd_token: TOKENS.argocd },
+      }),
     );
     expect(result.exitCode).toBe(3);
     expect(result.log).toContain(`Argo CD at ${server} did not answer: ECONNREFUSED`);
@@ -196,15 +232,24 @@ describe('bad inputs fail before anything is pushed', () => {
 
   it('a token in the repository URL, masked in the error', async () => {
     const url = h.repositoryUrl.replace('http://', `http://oauth2:${TOKENS.git}@`);
-    const result = await unchanged(h.promote({ environment: 'test', app: 'front', imageRef: ref, inputs: { gitops_repository: url } }));
+    const result = await unchanged(
+      h.promote({ environment: 'test', app: 'front', imageRef: ref, inputs: { gitops_repository: url } }),
+    );
     expect(result.exitCode).toBe(2);
-    expect(result.log).toContain('expected a URL without credentials: git prints remote URLs, so the token goes in gitops_token');
+    expect(result.log).toContain(
+      'expected a URL without credentials: git prints remote URLs, so the token goes in gitops_token',
+    );
     expectNoToken(result.log);
   });
 
   it('a token the GitOps repository refuses', async () => {
     const result = await unchanged(
-      h.promote({ environment: 'test', app: 'front', imageRef: ref, inputs: { gitops_token: 'glpat-wrong-token-000000' } }),
+      h.promote({
+        environment: 'test',
+        app: 'front',
+        imageRef: ref,
+        inputs: { gitops_token: 'glpat-wrong-token-000000' },
+      }),
     );
     expect(result.exitCode).toBe(3);
     expect(result.log).toContain('[EGITOPS_AUTH]');
@@ -213,7 +258,12 @@ describe('bad inputs fail before anything is pushed', () => {
 
   it('an overlay whose images: entry no manifest uses', async () => {
     const result = await unchanged(
-      h.promote({ environment: 'test', app: 'front', imageRef: ref, inputs: { kustomize_image: 'frontend' } }),
+      h.promote({
+        environment: 'test',
+        app: 'front',
+        imageRef: ref,
+        inputs: { kustomize_image: 'frontend' },
+      }),
     );
     expect(result.exitCode).toBe(2);
     expect(result.log).toContain('no manifest in it runs');

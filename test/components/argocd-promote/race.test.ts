@@ -33,7 +33,12 @@ it('ten promotions racing on the same repository all land, none lost, none overw
   const barrier = `${join(barriers, 'apps')}:${APPS.length}`;
   const results = await Promise.all(
     APPS.map((app) =>
-      h.promote({ environment: 'test', app, imageRef: imageRef(app, `${app}-race`), ci: { ONEEX_TEST_PUSH_BARRIER: barrier } }),
+      h.promote({
+        environment: 'test',
+        app,
+        imageRef: imageRef(app, `${app}-race`),
+        ci: { ONEEX_TEST_PUSH_BARRIER: barrier },
+      }),
     ),
   );
   for (const result of results) expect(result.exitCode, result.log).toBe(0);
@@ -45,7 +50,9 @@ it('ten promotions racing on the same repository all land, none lost, none overw
   expect(commits).toHaveLength(APPS.length);
   // History is a line (each promotion on top of the one before), and each landed once.
   expect((await h.gitops.git(['rev-list', '--merges', `${before}..main`])).trim()).toBe('');
-  const digests = (await h.gitops.git(['log', '--format=%(trailers:key=Image-Digest,valueonly)', `${before}..main`]))
+  const digests = (
+    await h.gitops.git(['log', '--format=%(trailers:key=Image-Digest,valueonly)', `${before}..main`])
+  )
     .trim()
     .split('\n')
     .filter((line) => line !== '')
@@ -72,11 +79,17 @@ it('racing promotions of one overlay each land in turn: every digest is in its h
   const barrier = `${join(barriers, 'overlay')}:${seeds.length}`;
   const results = await Promise.all(
     seeds.map((seed) =>
-      h.promote({ environment: 'staging', imageRef: imageRef('back', seed), ci: { ONEEX_TEST_PUSH_BARRIER: barrier } }),
+      h.promote({
+        environment: 'staging',
+        imageRef: imageRef('back', seed),
+        ci: { ONEEX_TEST_PUSH_BARRIER: barrier },
+      }),
     ),
   );
   for (const result of results) expect(result.exitCode, result.log).toBe(0);
-  const history = (await h.gitops.git(['log', '--format=%(trailers:key=Image-Digest,valueonly)', `${before}..main`]))
+  const history = (
+    await h.gitops.git(['log', '--format=%(trailers:key=Image-Digest,valueonly)', `${before}..main`])
+  )
     .trim()
     .split('\n')
     .filter((line) => line !== '');

@@ -1,0 +1,211 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  type Consumer,
+  createConsumer,
+  type Library,
+  type PipelineResult,
+  publishLibrary,
+  readTree,
+  removeAll,
+  runPipeline,
+} from '../../support/local-pipeline.ts';
+import { digestOf, ENVIRONMENTS, REGISTRY } from './gitops-fixture.ts';
+import { type Harness, startHarness, TOKENS } from './harness.ts';
+
+// An app's own pipeline, run by gitlab-ci-local: it includes the component as Oneex repositories do
+// (`component: $CI_SERVER_FQDN/oneex/ci-components/argocd-promote@1`), builds its image (a stand-in
+// job here that reports IMAGE_REF like the image component), and promotes the digest to test and then
+// staging; production waits for someone to start it. The GitOps repository is real git over HTTP with
+// Basic auth; Argo CD and Grafana are doubles.
+
+const run = promisify(execFile);
+let library: Library;
+let h: Harness;
+let consumer: Consumer;
+const cleanup: string[] = [];
+
+/** What the image component reports, for a digest made from the commit (the stand-in builds nothing). */
+const IMAGE_JOB = `image-build:
+  stage: build
+  needs: []
+  script:
+    - digest="sha256:$(printf %s "$CI_COMMIT_SHA" | sha256sum | cut -c1-64)"
+    - printf 'IMAGE_REF=%s\\nIMAGE_DIGEST=%s\\nIMAGE_NAME=%s\\nIMAGE_TAGS=%s\\n' "${REGISTRY}/back@$digest" "$digest" "${REGISTRY}/back" "1.7.0,1.7,1" > image.env
+  artifacts:
+    reports:
+      dotenv: image.env
+`;
+
+const pipeline = (harness: Harness) => `include:
+  - component: $CI_SERVER_FQDN/oneex/ci-components/argocd-promote@1
+    inputs:
+      gitops_repository: ${harness.repositoryUrl}
+      argocd_server: ${harness.argocd.url}
+      argocd_project: oneex
+      grafana_url: ${harness.grafana.url}
+
+${IMAGE_JOB}`;
+
+const variables = { GITOPS_TOKEN: TOKENS.git, ARGOCD_TOKEN: TOKENS.argocd, GRAFANA_TOKEN: TOKENS.grafana };
+const overlayOf = async (environment: string) =>
+  parse(await h.gitops.show(`apps/back/overlays/${environment}/kustomization.yaml`)).images[0];
+
+async function renderedImage(environment: string): Promise<string | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'oneex-e2e-render-'));
+  try {
+    await run('sh', ['-c', 'git archive --format=tar main | tar -x -C "$0"', dir], { cwd: h.gitops.bare });
+    const { stdout } = await run('kubectl', ['kustomize', join(dir, `apps/back/overlays/${environment}`)]);
+    return /image: (\S+)/.exec(stdout)?.[1];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** No token in anything the run left: output, job logs, artifacts, the consumer's files. */
+async function expectNoTokenLeft(result: PipelineResult): Promise<void> {
+  const places: [string, string][] = [['output', result.output]];
+  for (const job of result.jobs.values()) places.push([`log of ${job.name}`, job.log]);
+  for (const [path, text] of Object.entries(await readTree(join(consumer.dir, '.gitlab-ci-local')))) {
+    if (!path.startsWith('builds/')) places.push([path, text]);
+  }
+  for (const [where, text] of places) {
+    for (const [name, token] of Object.entries(TOKENS)) {
+      expect(text.includes(token), `${name} token in ${where}`).toBe(false);
+      expect(text.includes(Buffer.from(token).toString('base64')), `${name} token (base64) in ${where}`).toBe(
+        false,
+      );
+    }
+  }
+}
+
+beforeAll(async () => {
+  [library, h] = await Promise.all([publishLibrary(), startHarness(['back'])]);
+  await h.addApplications('back');
+  cleanup.push(library.bare.replace('file://', ''));
+  consumer = await createConsumer({ project: 'oneex/back', files: { '.gitlab-ci.yml': pipeline(h) } });
+  cleanup.push(consumer.dir);
+});
+afterAll(async () => {
+  await h?.close();
+  await removeAll(...cleanup);
+});
+
+describe('an app pipeline on the default branch', () => {
+  let digest: string;
+  let first: PipelineResult;
+
+  it('promotes the built digest to test, then staging, and leaves production to a person', async () => {
+    digest = digestOf('unused');
+    const sha = await consumer.head();
+    digest = `sha256:${(await run('sh', ['-c', `printf %s ${sha} | sha256sum | cut -c1-64`])).stdout.trim()}`;
+    first = await runPipeline(library, consumer, { variables });
+    expect(first.job('image-build').status, first.output).toBe('success');
+    const test = first.job('promote-test');
+    const staging = first.job('promote-staging');
+    expect(test.status, test.log).toBe('success');
+    expect(staging.status, staging.log).toBe('success');
+    expect(first.jobs.has('promote-production')).toBe(false);
+
+    expect(test.log).toContain(`Promote ${REGISTRY}/back@${digest} (1.7.0)`);
+    expect(test.log).toContain('back 1.7.0 promoted to test: commit');
+    expect(test.log).toContain('Argo CD: back-test is Synced and Healthy at');
+    expect(test.log).toContain('Grafana: annotation 1 marks back 1.7.0 in test.');
+    expect(staging.log).toContain('back 1.7.0 promoted to staging: commit');
+
+    for (const environment of ['test', 'staging']) {
+      expect(await overlayOf(environment)).toMatchObject({
+        newName: `${REGISTRY}/back`,
+        newTag: '1.7.0',
+        digest,
+      });
+      expect(await renderedImage(environment)).toBe(`${REGISTRY}/back:1.7.0@${digest}`);
+      expect(h.argocd.deployed(`back-${environment}`).images).toEqual([`${REGISTRY}/back:1.7.0@${digest}`]);
+    }
+    expect((await overlayOf('production')).digest).toBe(digestOf('back-initial'));
+    expect(h.argocd.deployed('back-production').images).toEqual([
+      `${REGISTRY}/back:0.9.0@${digestOf('back-initial')}`,
+    ]);
+
+    // Each step is a commit naming where it came from.
+    const log = await h.gitops.log();
+    expect(log.slice(0, 2).map((c) => c.subject)).toEqual([
+      `chore(back): promote staging to 1.7.0 (sha256:${digest.slice(7, 19)})`,
+      `chore(back): promote test to 1.7.0 (sha256:${digest.slice(7, 19)})`,
+    ]);
+    expect(log[0]?.body).toContain(`Source-Commit: ${sha}`);
+    expect(log[0]?.body).toContain('Source-Project: oneex/back');
+    expect(log[0]?.body).toMatch(
+      /Source-Pipeline: https:\/\/gitlab\.oneex\.test\/oneex\/back\/pipelines\/\d+/,
+    );
+    expect(log[0]?.body).toContain(`Image-Digest: ${digest}`);
+    expect(h.grafana.annotations.map((a) => a.tags[2])).toEqual(['environment:test', 'environment:staging']);
+    await expectNoTokenLeft(first);
+  });
+
+  it('the template makes each promotion a GitLab deployment with its tier, URL and resource group', async () => {
+    const template = parse(
+      (await readFile(join(import.meta.dirname, '../../../templates/argocd-promote.yml'), 'utf8')).split(
+        '\n---\n',
+      )[1] ?? '',
+    );
+    for (const environment of ENVIRONMENTS) {
+      const job = template[`$[[ inputs.as ]]-${environment}`];
+      expect(job.environment).toMatchObject({
+        name: environment,
+        deployment_tier: { test: 'testing', staging: 'staging', production: 'production' }[environment],
+        url: `$[[ inputs.${environment}_url ]]`,
+      });
+      expect(job.resource_group).toBe(`gitops-${environment}`);
+    }
+  });
+
+  it('starting production promotes the same digest there; test and staging, run again, commit nothing', async () => {
+    const before = (await h.gitops.git(['rev-parse', 'main'])).trim();
+    const second = await runPipeline(library, consumer, { variables, manual: ['promote-production'] });
+    const production = second.job('promote-production');
+    expect(production.status, production.log).toBe('success');
+    expect(second.job('promote-test').log).toContain('nothing to commit');
+    expect(second.job('promote-staging').log).toContain('nothing to commit');
+    expect(production.log).toContain('back 1.7.0 promoted to production: commit');
+    expect(production.log).toContain('Argo CD: back-production is Synced and Healthy');
+
+    const added = (await h.gitops.git(['rev-list', `${before}..main`])).trim().split('\n');
+    expect(added).toHaveLength(1);
+    expect(await overlayOf('production')).toMatchObject({ newTag: '1.7.0', digest });
+    expect(await renderedImage('production')).toBe(`${REGISTRY}/back:1.7.0@${digest}`);
+    expect(h.argocd.deployed('back-production').images).toEqual([`${REGISTRY}/back:1.7.0@${digest}`]);
+    // The comment in the overlay survived every edit.
+    for (const environment of ENVIRONMENTS) {
+      expect(await h.gitops.show(`apps/back/overlays/${environment}/kustomization.yaml`)).toContain(
+        '# promoted by CI; edit by hand only to roll back in an emergency',
+      );
+    }
+    await expectNoTokenLeft(second);
+  });
+
+  it('a release tag pipeline promotes production at once, and leaves test and staging alone', async () => {
+    const sha = await consumer.commit({ message: 'feat: release 1.8.0', files: { VERSION: '1.8.0\n' } });
+    const digest = `sha256:${(await run('sh', ['-c', `printf %s ${sha} | sha256sum | cut -c1-64`])).stdout.trim()}`;
+    await consumer.git(['tag', 'v1.8.0']);
+    const tagged = await runPipeline(library, consumer, {
+      variables: {
+        ...variables,
+        CI_COMMIT_TAG: 'v1.8.0',
+        CI_COMMIT_BRANCH: '',
+        CI_COMMIT_REF_NAME: 'v1.8.0',
+      },
+    });
+    expect(tagged.job('promote-production').status, tagged.output).toBe('success');
+    expect(tagged.jobs.has('promote-test')).toBe(false);
+    expect(tagged.jobs.has('promote-staging')).toBe(false);
+    expect((await overlayOf('production')).digest).toBe(digest);
+    expect((await overlayOf('staging')).digest).not.toBe(digest);
+    await expectNoTokenLeft(tagged);
+  });
+});
