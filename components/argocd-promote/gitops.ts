@@ -226,6 +226,19 @@ export class GitOpsRepository {
   /** Whether `descendant` contains `commit` (a later promotion landed on top of ours). */
   async contains(descendant: string, commit: string): Promise<boolean> {
     if (descendant === commit) return true;
+    const key = `${descendant} ${commit}`;
+    let known = this.ancestry.get(key);
+    if (known === undefined) {
+      known = this.isAncestor(commit, descendant);
+      this.ancestry.set(key, known);
+    }
+    return known;
+  }
+
+  // Argo CD is asked about the same revisions many times while a rollout runs.
+  private readonly ancestry = new Map<string, Promise<boolean>>();
+
+  private async isAncestor(commit: string, descendant: string): Promise<boolean> {
     let known = await this.git(['cat-file', '-e', `${descendant}^{commit}`]);
     if (known.exitCode !== 0) {
       await this.git([
