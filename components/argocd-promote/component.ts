@@ -220,11 +220,15 @@ another. With \`argocd_server\`, the job then asks Argo CD to sync the applicati
 is Synced and Healthy at the new commit; if it degrades or the time runs out, the job fails and prints
 every resource that is not healthy, with its message. With \`grafana_url\`, it posts an annotation.
 
-**Rolling back** is promoting the earlier digest: in GitLab, *Deployments > Environments > production >
-Rollback* (or *Re-deploy*) on an earlier deployment re-runs its job, which promotes the digest that job
-promoted then. Or run a pipeline with the variable \`IMAGE_REF\` set to the earlier
-\`name@sha256:…\` (a pipeline variable overrides the image job's report), then start the production job.
-The commit says \`roll back\` when the environment ran the digest before.
+**Rolling back** is promoting the earlier digest again, as a new commit on top of the others:
+- in GitLab, *Operate > Environments > production*, then *Rollback environment* on an earlier deployment:
+  GitLab re-runs that deployment's job with its pipeline's artifacts, so it promotes the digest it
+  promoted then (if *Prevent outdated deployment jobs* is on, keep *Allow job retries for rollback
+  deployments* on);
+- or run a pipeline with the variable \`ONEEX_ARGOCD_PROMOTE_IMAGE_REF\` set to the earlier
+  \`name@sha256:…\` (a pipeline variable takes precedence over the input), then start the job.
+
+The commit then says \`roll back\`: the environment ran that digest before.
 
 Jobs need \`GITOPS_TOKEN\` (and \`ARGOCD_TOKEN\`, \`GRAFANA_TOKEN\` when those are used) as masked CI/CD
 variables, or other values in the token inputs. Tokens reach git and the APIs through the environment

@@ -101,7 +101,6 @@ describe('an app pipeline on the default branch', () => {
   let first: PipelineResult;
 
   it('promotes the built digest to test, then staging, and leaves production to a person', async () => {
-    digest = digestOf('unused');
     const sha = await consumer.head();
     digest = `sha256:${(await run('sh', ['-c', `printf %s ${sha} | sha256sum | cut -c1-64`])).stdout.trim()}`;
     first = await runPipeline(library, consumer, { variables });
@@ -207,5 +206,27 @@ describe('an app pipeline on the default branch', () => {
     expect((await overlayOf('production')).digest).toBe(digest);
     expect((await overlayOf('staging')).digest).not.toBe(digest);
     await expectNoTokenLeft(tagged);
+  });
+
+  it('rolls production back by re-running the production job of the earlier pipeline', async () => {
+    // GitLab's Rollback re-runs an earlier deployment's job with that pipeline's artifacts: here, the
+    // pipeline of the first commit again, its production job started by hand.
+    const [firstCommit] = (await consumer.git(['rev-list', '--reverse', 'HEAD'])).trim().split('\n');
+    await consumer.git(['reset', '-q', '--hard', firstCommit ?? '']);
+    const earlier = `sha256:${(await run('sh', ['-c', `printf %s ${firstCommit} | sha256sum | cut -c1-64`])).stdout.trim()}`;
+    const rollback = await runPipeline(library, consumer, {
+      variables,
+      jobs: ['promote-production'],
+      manual: ['promote-production'],
+    });
+    const production = rollback.job('promote-production');
+    expect(production.status, production.log).toBe('success');
+    expect(production.log).toContain('(a digest that ran here before: roll back)');
+    const [latest] = await h.gitops.log('apps/back/overlays/production/kustomization.yaml');
+    expect(latest?.subject).toBe(
+      `chore(back): roll back production to 1.7.0 (sha256:${earlier.slice(7, 19)})`,
+    );
+    expect(await renderedImage('production')).toBe(`${REGISTRY}/back:1.7.0@${earlier}`);
+    expect(h.argocd.deployed('back-production').images).toEqual([`${REGISTRY}/back:1.7.0@${earlier}`]);
   });
 });
