@@ -1,11 +1,9 @@
 import type { RunContext } from '../../src/runtime/context.ts';
+import { isUnexpanded } from './plan.ts';
 
 // Where the job's tokens come from. Each token input holds the value itself, and its default is a
 // CI/CD variable reference (`$GITOPS_TOKEN`) that GitLab expands into the job's environment, masked.
 // Every value read here is registered with the redactor before anything else can print it.
-
-/** A reference GitLab left as it was because no such variable exists (`$NAME` or `${NAME}`). */
-const UNEXPANDED = /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/;
 
 export interface Credential {
   readonly value: string;
@@ -20,7 +18,8 @@ export async function readCredential(
   context: RunContext,
 ): Promise<Credential | undefined> {
   const value = raw.trim();
-  if (value === '' || UNEXPANDED.test(value)) return undefined;
+  // `$NAME` left as it was: no such variable is set.
+  if (value === '' || isUnexpanded(value)) return undefined;
   context.redactor.add(value);
   return { value, source: `input ${input}` };
 }

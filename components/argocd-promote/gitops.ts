@@ -158,9 +158,9 @@ export class GitOpsRepository {
     await this.must(['reset', '--quiet', '--hard', `refs/remotes/origin/${this.branch}`]);
   }
 
+  /** Commits these (tracked) files as the working tree has them, and nothing else. */
   async commit(message: string, paths: readonly string[]): Promise<string> {
-    await this.must(['add', '--', ...paths]);
-    await this.must(['commit', '--quiet', '--no-verify', '--file=-'], message);
+    await this.must(['commit', '--quiet', '--no-verify', '--file=-', '--', ...paths], message);
     return this.head();
   }
 
@@ -207,21 +207,31 @@ export class GitOpsRepository {
     return theirs.exitCode === 0 && ours.exitCode === 0 && theirs.stdout.trim() === ours.stdout.trim();
   }
 
-  /** The newest commit on the branch whose trailers say this digest went to this environment. */
+  /**
+   * The newest commit on the branch whose trailers say this digest went to this environment. Asked
+   * again after a lost push, the answer stands: only a promotion of this very digest here could change
+   * it, and that would leave nothing to commit.
+   */
   async lastPromotionOf(digest: string, environment: string, path: string): Promise<string | undefined> {
-    const out = await this.must([
-      'log',
-      '-1',
-      '--format=%H',
-      '--extended-regexp',
-      '--all-match',
-      `--grep=^Image-Digest: ${escapeRegExp(digest)}$`,
-      `--grep=^Environment: ${escapeRegExp(environment)}$`,
-      '--',
-      path,
-    ]);
-    return out.trim() || undefined;
+    const key = `${digest} ${environment} ${path}`;
+    if (!this.promotions.has(key)) {
+      const out = await this.must([
+        'log',
+        '-1',
+        '--format=%H',
+        '--extended-regexp',
+        '--all-match',
+        `--grep=^Image-Digest: ${escapeRegExp(digest)}$`,
+        `--grep=^Environment: ${escapeRegExp(environment)}$`,
+        '--',
+        path,
+      ]);
+      this.promotions.set(key, out.trim() || undefined);
+    }
+    return this.promotions.get(key);
   }
+
+  private readonly promotions = new Map<string, string | undefined>();
 
   /** Whether `descendant` contains `commit` (a later promotion landed on top of ours). */
   async contains(descendant: string, commit: string): Promise<boolean> {

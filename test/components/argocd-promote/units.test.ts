@@ -11,7 +11,7 @@ import {
 import { gitAuthEnvironment, pushOutcome } from '../../../components/argocd-promote/gitops.ts';
 import { displayTag, parseImageRef, parseTags } from '../../../components/argocd-promote/image-ref.ts';
 import { commitMessage, type Promotion } from '../../../components/argocd-promote/message.ts';
-import { projectPath } from '../../../components/argocd-promote/promote.ts';
+import { projectPath } from '../../../components/argocd-promote/plan.ts';
 import { expand, pathProblem, unknownPlaceholders } from '../../../components/argocd-promote/target.ts';
 
 // The promotion's pure parts: each rule that decides something, on its own.
