@@ -2,6 +2,7 @@ import type { ComponentJob } from '../../src/model/component.ts';
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
 import type { Interpolated } from '../../src/model/job.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/index.ts';
 
 const ON_DEFAULT_BRANCH = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';
 const RELEASE_TAG = '$CI_COMMIT_TAG =~ /^v?[0-9]+\\.[0-9]+\\.[0-9]+$/';
@@ -113,7 +114,7 @@ export const inputs = {
   gitops_token: {
     default: '$GITOPS_TOKEN',
     description:
-      'Token that may push to the GitOps repository (and open merge requests there: scopes write_repository and api): a masked CI/CD variable. Sent to git in its environment, never in a URL or argument.',
+      'Token that may push to the GitOps repository (and open merge requests there: scopes write_repository and api): a masked CI/CD variable, or a Vault reference `vault:kv/data/<path>#<field>`. Sent to git in its environment, never in a URL or argument.',
   },
   gitops_username: {
     default: 'oauth2',
@@ -137,7 +138,7 @@ export const inputs = {
   argocd_token: {
     default: '$ARGOCD_TOKEN',
     description:
-      'Argo CD API token (an account or project-role token allowed to get and sync the application): a masked CI/CD variable.',
+      'Argo CD API token (an account or project-role token allowed to get and sync the application): a masked CI/CD variable, or a Vault reference `vault:kv/data/<path>#<field>`.',
   },
   argocd_timeout: {
     type: 'number',
@@ -152,8 +153,10 @@ export const inputs = {
   },
   grafana_token: {
     default: '$GRAFANA_TOKEN',
-    description: 'Grafana service account token allowed to write annotations: a masked CI/CD variable.',
+    description:
+      'Grafana service account token allowed to write annotations: a masked CI/CD variable, or a Vault reference `vault:kv/data/<path>#<field>`.',
   },
+  ...vaultInputs(),
   verify_render: {
     type: 'boolean',
     default: true,
@@ -187,6 +190,8 @@ function promotionJob(
     rules,
     // The job reads the GitOps repository, not the app's: no need to fetch the app's sources.
     variables: { GIT_STRATEGY: 'none' },
+    // For tokens given as Vault references; GitLab mints it whether or not one is.
+    id_tokens: vaultIdTokens(input),
     run: 'promote',
     environment: { name: environment, url, deployment_tier: TIERS[environment], action: 'start' },
     // One promotion of this project per environment at a time; other projects' pushes are merged in by
@@ -230,9 +235,13 @@ every resource that is not healthy, with its message. With \`grafana_url\`, it p
 
 The commit then says \`roll back\`: the environment ran that digest before.
 
-Jobs need \`GITOPS_TOKEN\` (and \`ARGOCD_TOKEN\`, \`GRAFANA_TOKEN\` when those are used) as masked CI/CD
-variables, or other values in the token inputs. Tokens reach git and the APIs through the environment
-and request headers only; the log masks them.
+**Tokens**: the jobs read \`GITOPS_TOKEN\` (and \`ARGOCD_TOKEN\`, \`GRAFANA_TOKEN\` when those are used):
+masked CI/CD variables holding the token, or holding a Vault reference such as
+\`vault:kv/data/ci/argocd#token\` (a path, not a secret: set it once at group level). A reference is read
+with the job's GitLab ID token through Vault's JWT auth method (the \`vault_*\` inputs, whose defaults
+are the group-level \`VAULT_ADDR\`, \`VAULT_AUTH_PATH\` and \`VAULT_AUTH_ROLE\`), and the Vault token is
+revoked at once. Tokens reach git and the APIs through the environment and request headers only, never
+a URL or a command line; the log masks them.
 `,
   inputs,
   usage: {

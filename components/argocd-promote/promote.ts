@@ -4,7 +4,7 @@ import { EXIT, OneexError } from '../../src/runtime/errors.ts';
 import { type ArgoApplication, ArgoCd, sourceMismatch, syncAndWait } from './argocd.ts';
 import { land, locateOrFail, type Outcome, propose } from './change.ts';
 import type { inputs as declared } from './component.ts';
-import { readCredential } from './credentials.ts';
+import { readTokens } from './credentials.ts';
 import { credentialForms, type GitCredential, GitOpsRepository, type Identity } from './gitops.ts';
 import { annotate } from './grafana.ts';
 import { formatRef, shortDigest } from './image-ref.ts';
@@ -25,7 +25,7 @@ interface Credentials {
 
 const action: Action<typeof declared> = async (inputs, context) => {
   const plan = planPromotion(inputs, context);
-  const credentials = await readCredentials(inputs, context);
+  const credentials = await readCredentials(inputs, plan, context);
   describe(plan, context);
 
   // Services that must answer before anything is pushed.
@@ -142,22 +142,24 @@ async function markInGrafana(
   } else context.log.warn(`Grafana: no annotation (${result.problem}); the promotion itself is done.`);
 }
 
-async function readCredentials(inputs: Inputs, context: RunContext): Promise<Credentials> {
-  const gitToken = await readCredential('gitops_token', inputs.gitops_token, context);
-  const argocd =
-    inputs.argocd_server !== ''
-      ? await readCredential('argocd_token', inputs.argocd_token, context)
-      : undefined;
-  const grafana =
-    inputs.grafana_url !== ''
-      ? await readCredential('grafana_token', inputs.grafana_token, context)
-      : undefined;
+/** The tokens this promotion uses, and no other: Argo CD's and Grafana's only when those are set. */
+async function readCredentials(inputs: Inputs, plan: Plan, context: RunContext): Promise<Credentials> {
+  const tokens = await readTokens(
+    {
+      git: { input: 'gitops_token', raw: inputs.gitops_token },
+      argocd: plan.argocd !== undefined ? { input: 'argocd_token', raw: inputs.argocd_token } : undefined,
+      grafana:
+        plan.grafanaUrl !== undefined ? { input: 'grafana_token', raw: inputs.grafana_token } : undefined,
+    },
+    inputs,
+    context,
+  );
   const git =
-    gitToken !== undefined
-      ? { username: inputs.gitops_username || 'oauth2', token: gitToken.value }
+    tokens.git !== undefined
+      ? { username: inputs.gitops_username || 'oauth2', token: tokens.git }
       : undefined;
   if (git !== undefined) for (const form of credentialForms(git)) context.redactor.add(form);
-  return { git, argocd: argocd?.value, grafana: grafana?.value };
+  return { git, argocd: tokens.argocd, grafana: tokens.grafana };
 }
 
 function describe(plan: Plan, context: RunContext): void {

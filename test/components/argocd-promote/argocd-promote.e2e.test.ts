@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { type Canaries, createCanaries } from '../../support/canary.ts';
 import {
   type Consumer,
   createConsumer,
@@ -15,19 +16,25 @@ import {
   removeAll,
   runPipeline,
 } from '../../support/local-pipeline.ts';
+import { startVault, type VaultFixture } from '../../support/vault.ts';
 import { digestOf, ENVIRONMENTS, REGISTRY } from './gitops-fixture.ts';
-import { type Harness, startHarness, TOKENS } from './harness.ts';
+import { type Harness, startHarness } from './harness.ts';
 
 // An app's own pipeline, run by gitlab-ci-local: it includes the component as Oneex repositories do
 // (`component: $CI_SERVER_FQDN/oneex/ci-components/argocd-promote@1`), builds its image (a stand-in
 // job here that reports IMAGE_REF like the image component), and promotes the digest to test and then
 // staging; production waits for someone to start it. The GitOps repository is real git over HTTP with
-// Basic auth; Argo CD and Grafana are doubles.
+// Basic auth; Argo CD and Grafana are doubles. Every token comes from the Vault double, through
+// group-level variables that hold Vault references, and is a canary: after each run, nothing the run
+// left (output, logs, artifacts, files) may hold any of them, in any encoding.
 
 const run = promisify(execFile);
 let library: Library;
 let h: Harness;
 let consumer: Consumer;
+let vault: VaultFixture;
+let canaries: Canaries;
+let variables: Record<string, string>;
 const cleanup: string[] = [];
 
 /** What the image component reports, for a digest made from the commit (the stand-in builds nothing). */
@@ -52,7 +59,6 @@ const pipeline = (harness: Harness) => `include:
 
 ${IMAGE_JOB}`;
 
-const variables = { GITOPS_TOKEN: TOKENS.git, ARGOCD_TOKEN: TOKENS.argocd, GRAFANA_TOKEN: TOKENS.grafana };
 const overlayOf = async (environment: string) =>
   parse(await h.gitops.show(`apps/back/overlays/${environment}/kustomization.yaml`)).images[0];
 
@@ -67,32 +73,48 @@ async function renderedImage(environment: string): Promise<string | undefined> {
   }
 }
 
-/** No token in anything the run left: output, job logs, artifacts, the consumer's files. */
-async function expectNoTokenLeft(result: PipelineResult): Promise<void> {
-  const places: [string, string][] = [['output', result.output]];
-  for (const job of result.jobs.values()) places.push([`log of ${job.name}`, job.log]);
-  for (const [path, text] of Object.entries(await readTree(join(consumer.dir, '.gitlab-ci-local')))) {
-    if (!path.startsWith('builds/')) places.push([path, text]);
-  }
-  for (const [where, text] of places) {
-    for (const [name, token] of Object.entries(TOKENS)) {
-      expect(text.includes(token), `${name} token in ${where}`).toBe(false);
-      expect(text.includes(Buffer.from(token).toString('base64')), `${name} token (base64) in ${where}`).toBe(
-        false,
-      );
-    }
-  }
-}
-
 beforeAll(async () => {
-  [library, h] = await Promise.all([publishLibrary(), startHarness(['back'])]);
+  vault = await startVault();
+  canaries = createCanaries(vault.vault);
+  const refs = canaries.seed({
+    mount: 'kv',
+    path: 'oneex/back/deploy',
+    fields: ['gitops', 'argocd', 'grafana'],
+  });
+  const token = (field: string) => canaries.valueOf(refs[field] ?? '');
+  [library, h] = await Promise.all([
+    publishLibrary(),
+    startHarness(['back'], {
+      tokens: { git: token('gitops'), argocd: token('argocd'), grafana: token('grafana') },
+    }),
+  ]);
   await h.addApplications('back');
+  variables = {
+    // Group-level CI/CD variables: Vault references (paths, not secrets), and where Vault is.
+    GITOPS_TOKEN: `vault:${refs.gitops}`,
+    ARGOCD_TOKEN: `vault:${refs.argocd}`,
+    GRAFANA_TOKEN: `vault:${refs.grafana}`,
+    VAULT_ADDR: vault.vault.address,
+    VAULT_AUTH_ROLE: 'oneex-back',
+    // What GitLab puts in the job for its id_tokens entry (gitlab-ci-local does not mint them).
+    ONEEX_VAULT_ID_TOKEN: canaries.watch(
+      'ID token',
+      await vault.issuer.mint({ ref: 'main', refProtected: true }),
+    ),
+  };
   cleanup.push(library.bare.replace('file://', ''));
-  consumer = await createConsumer({ project: 'oneex/back', files: { '.gitlab-ci.yml': pipeline(h) } });
+  consumer = await createConsumer({
+    project: 'oneex/back',
+    // gitlab-ci-local's state and variables file stay out of the commits the test makes.
+    files: {
+      '.gitlab-ci.yml': pipeline(h),
+      '.gitignore': '.gitlab-ci-local/\n.gitlab-ci-local-variables.yml\n',
+    },
+  });
   cleanup.push(consumer.dir);
 });
 afterAll(async () => {
-  await h?.close();
+  await Promise.all([h?.close(), vault?.stop()]);
   await removeAll(...cleanup);
 });
 
@@ -112,6 +134,8 @@ describe('an app pipeline on the default branch', () => {
     expect(first.jobs.has('promote-production')).toBe(false);
 
     expect(test.log).toContain(`Promote ${REGISTRY}/back@${digest} (1.7.0)`);
+    expect(test.log).toContain('gitops_token: from Vault (kv/data/oneex/back/deploy).');
+    expect(test.log).toContain('Vault: token revoked.');
     expect(test.log).toContain('back 1.7.0 promoted to test: commit');
     expect(test.log).toContain('Argo CD: back-test is Synced and Healthy at');
     expect(test.log).toContain('Grafana: annotation 1 marks back 1.7.0 in test.');
@@ -144,7 +168,7 @@ describe('an app pipeline on the default branch', () => {
     );
     expect(log[0]?.body).toContain(`Image-Digest: ${digest}`);
     expect(h.grafana.annotations.map((a) => a.tags[2])).toEqual(['environment:test', 'environment:staging']);
-    await expectNoTokenLeft(first);
+    await canaries.assertNoLeak(first, consumer);
   });
 
   it('the template makes each promotion a GitLab deployment with its tier, URL and resource group', async () => {
@@ -185,7 +209,7 @@ describe('an app pipeline on the default branch', () => {
         '# promoted by CI; edit by hand only to roll back in an emergency',
       );
     }
-    await expectNoTokenLeft(second);
+    await canaries.assertNoLeak(second, consumer);
   });
 
   it('a release tag pipeline promotes production at once, and leaves test and staging alone', async () => {
@@ -205,7 +229,7 @@ describe('an app pipeline on the default branch', () => {
     expect(tagged.jobs.has('promote-staging')).toBe(false);
     expect((await overlayOf('production')).digest).toBe(digest);
     expect((await overlayOf('staging')).digest).not.toBe(digest);
-    await expectNoTokenLeft(tagged);
+    await canaries.assertNoLeak(tagged, consumer);
   });
 
   it('rolls production back by re-running the production job of the earlier pipeline', async () => {
@@ -228,5 +252,6 @@ describe('an app pipeline on the default branch', () => {
     );
     expect(await renderedImage('production')).toBe(`${REGISTRY}/back:1.7.0@${earlier}`);
     expect(h.argocd.deployed('back-production').images).toEqual([`${REGISTRY}/back:1.7.0@${earlier}`]);
+    await canaries.assertNoLeak(rollback, consumer);
   });
 });

@@ -24,11 +24,17 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
 
-export const TOKENS = {
+export interface Tokens {
+  readonly git: string;
+  readonly argocd: string;
+  readonly grafana: string;
+}
+
+export const TOKENS: Tokens = {
   git: 'glpat-gitops-0123456789abcdef',
   argocd: 'argocd-api-token-fedcba9876543210',
   grafana: 'glsa_grafana_token_00112233445566',
-} as const;
+};
 
 /**
  * The `git` the CLI finds on PATH: records its command line, then runs git. With ONEEX_TEST_PUSH_BARRIER
@@ -84,16 +90,17 @@ export interface Harness {
 
 export async function startHarness(
   apps: readonly string[],
-  extraFiles: Readonly<Record<string, string>> = {},
+  options: { readonly files?: Readonly<Record<string, string>>; readonly tokens?: Tokens } = {},
 ): Promise<Harness> {
-  const gitops = await createGitOpsRepository(apps, extraFiles);
-  const server = await startGitHttpServer({ root: gitops.root, users: { '*': TOKENS.git } });
-  const argocd = await ArgoCdDouble.start({ tokens: { [TOKENS.argocd]: ['*'] } });
+  const tokens = options.tokens ?? TOKENS;
+  const gitops = await createGitOpsRepository(apps, options.files);
+  const server = await startGitHttpServer({ root: gitops.root, users: { '*': tokens.git } });
+  const argocd = await ArgoCdDouble.start({ tokens: { [tokens.argocd]: ['*'] } });
   const gitlab = await GitLabApiDouble.start({
-    tokens: { [TOKENS.git]: { username: 'project_42_bot', projects: { [GITOPS_PROJECT]: 40 } } },
+    tokens: { [tokens.git]: { username: 'project_42_bot', projects: { [GITOPS_PROJECT]: 40 } } },
   });
   gitlab.addProject({ id: 42, path: GITOPS_PROJECT, defaultBranch: 'main', bare: gitops.bare });
-  const grafana = await GrafanaDouble.start(TOKENS.grafana);
+  const grafana = await GrafanaDouble.start(tokens.grafana);
   const repositoryUrl = `${server.url}/${GITOPS_PROJECT}.git`;
 
   const scratch = await mkdtemp(join(tmpdir(), 'oneex-promote-cli-'));
@@ -110,7 +117,7 @@ export async function startHarness(
   const defaults = (app: string): Record<string, string> => ({
     gitops_repository: repositoryUrl,
     app,
-    gitops_token: TOKENS.git,
+    gitops_token: tokens.git,
     gitlab_url: gitlab.url,
   });
 

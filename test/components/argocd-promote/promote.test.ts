@@ -19,8 +19,10 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness(APPS, {
-    'apps/helm-app/values-test.yaml':
-      '# Helm values of helm-app in test\nreplicaCount: 1\nimage:\n  repository: old/helm-app # Harbor\n  tag: "0.1.0"\n',
+    files: {
+      'apps/helm-app/values-test.yaml':
+        '# Helm values of helm-app in test\nreplicaCount: 1\nimage:\n  repository: old/helm-app # Harbor\n  tag: "0.1.0"\n',
+    },
   });
 });
 afterAll(async () => {
@@ -254,6 +256,30 @@ describe('bad inputs fail before anything is pushed', () => {
     expect(result.exitCode).toBe(3);
     expect(result.log).toContain('[EGITOPS_AUTH]');
     expect(result.log).not.toContain('glpat-wrong-token-000000');
+  });
+
+  it('a malformed Vault reference, or one without the job’s ID token, before any request', async () => {
+    const result = await unchanged(
+      h.promote({
+        environment: 'test',
+        app: 'front',
+        imageRef: ref,
+        inputs: { gitops_token: 'vault:kv/data/oneex/front', vault_role: 'oneex-front' },
+      }),
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.log).toContain('gitops_token: got "kv/data/oneex/front"; expected a field after "#"');
+    const noIdToken = await unchanged(
+      h.promote({
+        environment: 'test',
+        app: 'front',
+        imageRef: ref,
+        inputs: { gitops_token: 'vault:kv/data/oneex/front#token', vault_role: 'oneex-front' },
+      }),
+    );
+    expect(noIdToken.exitCode).toBe(2);
+    expect(noIdToken.log).toContain('ONEEX_VAULT_ID_TOKEN');
+    expect(h.server.requests.filter((r) => r.status === 401)).toEqual([]);
   });
 
   it('an overlay whose images: entry no manifest uses', async () => {
