@@ -12,7 +12,6 @@ import {
   type Library,
   type PipelineResult,
   publishLibrary,
-  readTree,
   removeAll,
   runPipeline,
 } from '../../support/local-pipeline.ts';
