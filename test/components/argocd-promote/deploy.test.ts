@@ -214,8 +214,8 @@ describe('through a merge request', () => {
     });
     expect(result.exitCode, result.log).toBe(0);
     expect(await head()).toBe(before);
-    expect(h.gitlab.mergeRequests).toHaveLength(1);
-    const [request] = h.gitlab.mergeRequests;
+    expect(h.mergeRequests()).toHaveLength(1);
+    const [request] = h.mergeRequests();
     const branchHead = (await h.gitops.git(['rev-parse', 'promote/portal/production'])).trim();
     expect(request).toMatchObject({
       title: `chore(portal): promote production to 3.0.0 (sha256:${digestOf('p1').slice(7, 19)})`,
@@ -257,7 +257,7 @@ describe('through a merge request', () => {
     expect(result.exitCode, result.log).toBe(0);
     expect(result.log).toContain('already proposes this change; no new commit');
     expect(result.log).toContain('updated');
-    expect(h.gitlab.mergeRequests).toHaveLength(1);
+    expect(h.mergeRequests()).toHaveLength(1);
     expect((await h.gitops.git(['rev-parse', 'promote/portal/production'])).trim()).toBe(branchHead);
   });
 
@@ -270,8 +270,8 @@ describe('through a merge request', () => {
       inputs: mr,
     });
     expect(result.exitCode, result.log).toBe(0);
-    expect(h.gitlab.mergeRequests).toHaveLength(1);
-    expect(h.gitlab.mergeRequests[0]?.title).toContain('promote production to 3.0.1');
+    expect(h.mergeRequests()).toHaveLength(1);
+    expect(h.mergeRequests()[0]?.title).toContain('promote production to 3.0.1');
     const proposed = parse(
       await h.gitops.show('apps/portal/overlays/production/kustomization.yaml', 'promote/portal/production'),
     );

@@ -5,6 +5,12 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { envName } from '../../../src/model/inputs.ts';
 import { ArgoCdDouble, type Rollout } from '../../doubles/argocd-double.ts';
+import {
+  attachRepository,
+  type MergeRequestDouble,
+  mergeRequestsOf,
+  registerMergeRequests,
+} from '../../doubles/gitlab-api/merge-requests.ts';
 import { GitLabApiDouble } from '../../doubles/gitlab-api-double.ts';
 import { GrafanaDouble } from '../../doubles/grafana-double.ts';
 import { type GitHttpServer, startGitHttpServer } from '../../support/git-http-server.ts';
@@ -81,6 +87,8 @@ export interface Harness {
   readonly grafana: GrafanaDouble;
   readonly repositoryUrl: string;
   promote(options: PromoteOptions): Promise<CliResult>;
+  /** The merge requests of the GitOps project. */
+  mergeRequests(): MergeRequestDouble[];
   /** Every git command line the CLI ran, one per line. */
   gitCommandLines(): Promise<string[]>;
   /** Adds an Argo CD application per environment of an app, watching its overlay. */
@@ -96,10 +104,13 @@ export async function startHarness(
   const gitops = await createGitOpsRepository(apps, options.files);
   const server = await startGitHttpServer({ root: gitops.root, users: { '*': tokens.git } });
   const argocd = await ArgoCdDouble.start({ tokens: { [tokens.argocd]: ['*'] } });
-  const gitlab = await GitLabApiDouble.start({
-    tokens: { [tokens.git]: { username: 'project_42_bot', projects: { [GITOPS_PROJECT]: 40 } } },
-  });
-  gitlab.addProject({ id: 42, path: GITOPS_PROJECT, defaultBranch: 'main', bare: gitops.bare });
+  const gitlab = await GitLabApiDouble.start();
+  registerMergeRequests(gitlab);
+  // The GitOps project's access token: a bot user, Maintainer, scopes api and write_repository.
+  const bot = gitlab.addUser('project_42_bot');
+  gitlab.addToken(tokens.git, bot, ['api', 'write_repository']);
+  const project = gitlab.addProject(GITOPS_PROJECT, { project_42_bot: 'maintainer' });
+  attachRepository(gitlab, project.id, { bare: gitops.bare, defaultBranch: 'main' });
   const grafana = await GrafanaDouble.start(tokens.grafana);
   const repositoryUrl = `${server.url}/${GITOPS_PROJECT}.git`;
 
@@ -175,6 +186,7 @@ export async function startHarness(
         };
       }
     },
+    mergeRequests: () => mergeRequestsOf(gitlab, project.id),
     async gitCommandLines() {
       return (await readFile(argvLog, 'utf8')).split('\n').filter((line) => line !== '');
     },
