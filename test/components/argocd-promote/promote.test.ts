@@ -259,6 +259,7 @@ describe('bad inputs fail before anything is pushed', () => {
   });
 
   it('a malformed Vault reference, or one without the job’s ID token, before any request', async () => {
+    const requests = h.server.requests.length;
     const result = await unchanged(
       h.promote({
         environment: 'test',
@@ -279,7 +280,7 @@ describe('bad inputs fail before anything is pushed', () => {
     );
     expect(noIdToken.exitCode).toBe(2);
     expect(noIdToken.log).toContain('ONEEX_VAULT_ID_TOKEN');
-    expect(h.server.requests.filter((r) => r.status === 401)).toEqual([]);
+    expect(h.server.requests.length).toBe(requests);
   });
 
   it('an overlay whose images: entry no manifest uses', async () => {
