@@ -130,11 +130,12 @@ describe('Argo CD', () => {
       environment: 'test',
       app: 'scanner',
       imageRef: imageRef('scanner', 's1'),
-      inputs: argo({ argocd_timeout: '2' }),
+      // Long enough for the double's sync to end even on a loaded machine; the rollout never does.
+      inputs: argo({ argocd_timeout: '8' }),
     });
     expect(result.exitCode).toBe(1);
     expect(result.log).toContain(
-      'it was not Synced and Healthy at our commit within 2 s (its health is Progressing)',
+      'it was not Synced and Healthy at our commit within 8 s (its health is Progressing)',
     );
     expect(result.log).toContain(
       '  - Deployment scanner-test/scanner: Progressing: Waiting for rollout to finish: 0 of 1 updated replicas are available...',
