@@ -9,7 +9,6 @@ import {
   attachRepository,
   type MergeRequestDouble,
   mergeRequestsOf,
-  registerMergeRequests,
 } from '../../doubles/gitlab-api/merge-requests.ts';
 import { GitLabApiDouble } from '../../doubles/gitlab-api-double.ts';
 import { GrafanaDouble } from '../../doubles/grafana-double.ts';
@@ -105,7 +104,6 @@ export async function startHarness(
   const server = await startGitHttpServer({ root: gitops.root, users: { '*': tokens.git } });
   const argocd = await ArgoCdDouble.start({ tokens: { [tokens.argocd]: ['*'] } });
   const gitlab = await GitLabApiDouble.start();
-  registerMergeRequests(gitlab);
   // The GitOps project's access token: a bot user, Maintainer, scopes api and write_repository.
   const bot = gitlab.addUser('project_42_bot');
   gitlab.addToken(tokens.git, bot, ['api', 'write_repository']);
