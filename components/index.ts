@@ -1,4 +1,5 @@
 import type { Component } from '../src/model/component.ts';
+import argocdPromote from './argocd-promote/component.ts';
 import commitlint from './commitlint/component.ts';
 import image from './image/component.ts';
 import lint from './lint/component.ts';
@@ -12,4 +13,5 @@ export const components: readonly Component[] = [
   terraform as unknown as Component,
   vault as unknown as Component,
   lint as unknown as Component,
+  argocdPromote as unknown as Component,
 ];

@@ -48,6 +48,9 @@ export const CI_VARIABLES = [
   'HARBOR_HOST',
   'HARBOR_USERNAME',
   'HARBOR_PASSWORD',
+  'GITLAB_USER_EMAIL',
+  'GITLAB_USER_LOGIN',
+  'GITLAB_USER_NAME',
   // The job's GitLab ID token for Vault (an `id_tokens` entry, see src/vault/inputs.ts): a secret.
   'ONEEX_VAULT_ID_TOKEN',
 ] as const;
