@@ -36,5 +36,10 @@ await build({
 await chmod('dist/oneex-ci.mjs', 0o755);
 
 // Data files that bundled packages read beside their own code at run time.
-const DATA_FILES = ['node_modules/@commitlint/config-validator/lib/commitlint.schema.json'];
+const DATA_FILES = [
+  'node_modules/@commitlint/config-validator/lib/commitlint.schema.json',
+  // Python the ansible component hands to Ansible (a callback plugin and an inventory probe).
+  'components/ansible/oneex_events.py',
+  'components/ansible/oneex_probe.py',
+];
 for (const file of DATA_FILES) await copyFile(file, `dist/chunks/${basename(file)}`);
