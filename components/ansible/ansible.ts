@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envName } from '../../src/model/inputs.ts';
@@ -126,28 +126,28 @@ export function ansibleEnvironment(options: EnvironmentOptions): Record<string, 
   return env;
 }
 
-export interface AnsibleVersion {
-  /** `ansible [core 2.14.18]` */
-  readonly core: string;
-  /** The interpreter that runs Ansible, for the inventory probe. */
-  readonly python: string;
-}
-
-export async function ansibleVersion(context: RunContext): Promise<AnsibleVersion> {
-  const result = await exec('ansible', ['--version'], { cwd: context.cwd, redactor: context.redactor }).catch(
-    (error: Error) => ({ exitCode: 127, stdout: '', stderr: error.message }),
-  );
-  if (result.exitCode !== 0) {
+/**
+ * The interpreter that runs Ansible (from ansible-playbook's `#!` line), for the inventory probe: an
+ * image may hold several Pythons, and only one has Ansible's modules.
+ */
+export async function ansiblePython(context: RunContext): Promise<string> {
+  const found = await exec('sh', ['-c', 'command -v ansible-playbook'], {
+    cwd: context.cwd,
+    redactor: context.redactor,
+  });
+  const path = found.stdout.trim();
+  if (found.exitCode !== 0 || path === '') {
     throw new OneexError(
       'EANSIBLE_MISSING',
-      `ansible --version failed: ${lastLines(result)}`,
-      'The job image must hold ansible-core 2.14 or newer (the library image does).',
+      'ansible-playbook is not on the PATH.',
+      'The job image must hold ansible-core 2.14 or newer, ansible-lint and yamllint (the library image does).',
       EXIT.unavailable,
     );
   }
-  const core = /\[core ([^\]]+)\]/.exec(result.stdout)?.[1] ?? 'unknown';
-  const python = /python version = .*\(([^()]+)\)\s*$/m.exec(result.stdout)?.[1] ?? 'python3';
-  return { core, python };
+  const firstLine = (await readFile(path, 'utf8')).split('\n', 1)[0] ?? '';
+  const words = firstLine.replace(/^#!\s*/, '').split(/\s+/);
+  if (words[0]?.endsWith('/env') && words[1] !== undefined) return words[1];
+  return words[0] !== undefined && words[0] !== '' ? words[0] : 'python3';
 }
 
 /** The last lines of a failed tool's output, for a message. */

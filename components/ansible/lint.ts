@@ -7,7 +7,7 @@ import { envName } from '../../src/model/inputs.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { EXIT, InputError, OneexError } from '../../src/runtime/errors.ts';
 import { exec } from '../../src/runtime/exec.ts';
-import { ansibleEnvironment, ansibleVersion, lastLines, readAnsibleConfig, runAnsible } from './ansible.ts';
+import { ansibleEnvironment, lastLines, readAnsibleConfig, runAnsible } from './ansible.ts';
 import type { inputs as declared } from './component.ts';
 import { readCredentials } from './credentials.ts';
 import { installRequirements } from './galaxy.ts';
@@ -136,11 +136,8 @@ const action: Action<typeof declared> = async (inputs, context) => {
       { ssh_private_key: '', ssh_known_hosts: '', vault_password: inputs.vault_password },
       context,
     );
-    const [version, config] = await Promise.all([
-      ansibleVersion(context),
-      readAnsibleConfig(projectDir, context),
-    ]);
-    log.info(`ansible-core ${version.core}; configuration: ${config.file ?? 'none (Ansible defaults)'}`);
+    const config = await readAnsibleConfig(projectDir, context);
+    log.info(`Ansible configuration: ${config.file ?? 'none (Ansible defaults)'}`);
     const env = ansibleEnvironment({
       root: context.cwd,
       config,

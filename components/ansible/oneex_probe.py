@@ -1,8 +1,8 @@
 # Inventory probe of the Oneex `ansible` component, run before any SSH connection. It reads the
 # inventory with Ansible's own code (so patterns, ranges, regexes and group_vars mean what they mean to
 # ansible-playbook) and prints one JSON object on stdout:
-#   {"limit": [{"pattern": p, "hosts": n}], "hosts": {name: {"address", "port", "user", "connection",
-#    "ssh_args"}}}
+#   {"version": v, "limit": [{"pattern": p, "hosts": n}], "hosts": {name: {"address", "port", "user",
+#    "connection", "ssh_args"}}}
 # Input, as JSON on stdin: {"sources": [...], "limit": "...", "hosts": [...], "extra_vars_file": "..."}.
 # The vault password, when there is one, is read from ANSIBLE_VAULT_PASSWORD_FILE like Ansible does.
 
@@ -12,9 +12,12 @@ import json
 import os
 import sys
 
+from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager, split_host_pattern
+from ansible.release import __version__
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import get_file_vault_secret
+from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
 from ansible.template import Templar
 from ansible.vars.manager import VariableManager
 
@@ -24,6 +27,18 @@ def first(variables, *names):
         if name in variables and variables[name] is not None:
             return variables[name]
     return None
+
+
+def vaulted(value, path):
+    """Paths of the inline-vaulted values in a host's variables (Ansible decrypts them only when used)."""
+    if isinstance(value, AnsibleVaultEncryptedUnicode):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from vaulted(item, '%s.%s' % (path, key) if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from vaulted(item, '%s[%d]' % (path, index))
 
 
 def main():
@@ -51,6 +66,11 @@ def main():
         if host is None:
             continue
         host_vars = variables.get_vars(host=host, include_hostvars=False)
+        # Decrypt now what the run would decrypt later, so a missing or wrong password fails here.
+        for path, secret in vaulted(host_vars, ''):
+            if not password_file:
+                raise AnsibleError('Attempting to decrypt but no vault secrets found (variable %s of host %s)' % (path, name))
+            secret.data
         templar = Templar(loader=loader, variables=host_vars)
 
         def value(*names):
@@ -67,8 +87,13 @@ def main():
             'connection': str(value('ansible_connection') or 'ssh'),
             'ssh_args': ssh_args,
         }
-    json.dump({'limit': limit, 'hosts': hosts}, sys.stdout)
+    json.dump({'version': __version__, 'limit': limit, 'hosts': hosts}, sys.stdout)
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except AnsibleError as error:
+        # Ansible's own message (vault, parse errors), as its CLIs print it.
+        sys.stderr.write('ERROR! %s\n' % error)
+        sys.exit(4)

@@ -27,7 +27,7 @@ function ansibleError(text: string): string {
 }
 
 /** A playbook or inventory that does not load: its own message, classified. */
-function loadError(playbook: string, output: string): OneexError {
+function loadError(subject: string, output: string): OneexError {
   const error = ansibleError(output);
   if (/no vault secrets|Decryption failed|vault password/i.test(error)) {
     return new OneexError(
@@ -39,7 +39,7 @@ function loadError(playbook: string, output: string): OneexError {
   }
   return new OneexError(
     'EANSIBLE_SYNTAX',
-    `${playbook} does not load (as ansible-playbook --syntax-check would say):\n${error}`,
+    `${subject} does not load (as ansible-playbook --syntax-check would say):\n${error}`,
     /role .* (was not found|not found)|couldn't resolve module/i.test(error)
       ? 'A role or collection is missing: add it to the requirements file, or check its name.'
       : 'Fix the file and line shown; `ansible-playbook --syntax-check` reproduces it locally.',
@@ -107,6 +107,7 @@ export interface HostAddress {
 }
 
 interface ProbeAnswer {
+  readonly version: string;
   readonly limit: { pattern: string; hosts: number }[];
   readonly hosts: Record<
     string,
@@ -136,6 +137,7 @@ export async function probeInventory(
     },
     context,
   );
+  if (result.exitCode === 4) throw loadError('The inventory', result.stderr);
   if (result.exitCode !== 0) {
     throw new OneexError(
       'EANSIBLE_INVENTORY',
@@ -145,6 +147,7 @@ export async function probeInventory(
     );
   }
   const answer = JSON.parse(result.stdout) as ProbeAnswer;
+  context.log.info(`ansible-core ${answer.version}`);
   const unmatched = answer.limit.filter((part) => part.hosts === 0).map((part) => part.pattern);
   if (unmatched.length > 0) {
     throw new InputError('ansible', [

@@ -51,6 +51,23 @@ export async function planRun(inputs: ProjectInputs, root: string): Promise<RunP
   const problem = (input: keyof ProjectInputs, value: string | undefined, expected: string) =>
     problems.push({ input, variable: envName(COMPONENT, input), value, expected });
 
+  // The inputs' regexes (RE2, no look-ahead) cannot forbid `..`; a path must stay in the repository.
+  const outside = (path: string) => relative(root, path).startsWith('..');
+  for (const input of [
+    'project_dir',
+    'playbook',
+    'inventory',
+    'terraform_outputs',
+    'requirements_file',
+  ] as const) {
+    const base =
+      input === 'terraform_outputs' || input === 'project_dir' ? root : join(root, inputs.project_dir);
+    if (inputs[input] !== '' && outside(join(base, inputs[input]))) {
+      problem(input, inputs[input], 'a path inside the repository (it leads outside)');
+    }
+  }
+  if (problems.length > 0) throw new InputError(COMPONENT, problems);
+
   const projectDir = join(root, inputs.project_dir);
   const projectKind = await kindOf(projectDir);
   if (projectKind !== 'dir') {
@@ -154,7 +171,7 @@ export function parseExtraVars(text: string): Record<string, unknown> | undefine
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = parse(text, { prettyErrors: false });
+    value = parse(text);
   } catch (error) {
     const at = (error as { linePos?: [{ line: number; col: number }] }).linePos?.[0];
     return `a YAML or JSON mapping such as {app_version: 1.4.2} (it does not parse${at !== undefined ? ` at line ${at.line}, column ${at.col}` : ''})`;

@@ -74,16 +74,15 @@ export function recapLines(stats: Readonly<Record<string, HostStats>>): string[]
 
 const firstLine = (text: string): string => text.split('\n').find((l) => l.trim() !== '') ?? '';
 
-/** The essential line of an SSH failure: what OpenSSH said last. */
+/** The essential line of an SSH failure: what OpenSSH said last, without Ansible's preamble. */
 function sshReason(message: string): string {
   const lines = message
+    .replace(/^.*?Make sure this host can be reached over ssh: /s, '')
     .replace(/\r/g, '')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !/^@+$/.test(l));
-  const ssh = lines.find((l) => /^ssh: /.test(l) || /Make sure this host can be reached/.test(l));
-  const reason = ssh?.replace(/^.*?ssh: /, '') ?? lines.at(-1) ?? message;
-  return reason.replace(/^.*Make sure this host can be reached over ssh: /, '');
+  return (lines.at(-1) ?? message).replace(/^ssh: /, '');
 }
 
 export function testCases(events: RunEvents, suite: string): TestCase[] {

@@ -9,7 +9,7 @@ import { EXIT, InputError, OneexError } from '../../src/runtime/errors.ts';
 import { junitReport, type TestCase } from '../../src/runtime/junit.ts';
 import {
   ansibleEnvironment,
-  ansibleVersion,
+  ansiblePython,
   installCallback,
   readAnsibleConfig,
   runAnsible,
@@ -91,11 +91,11 @@ async function execute(
 ): Promise<number> {
   const { log } = context;
   const credentials = await readCredentials(inputs, context);
-  const [version, config] = await Promise.all([
-    ansibleVersion(context),
+  const [python, config] = await Promise.all([
+    ansiblePython(context),
     readAnsibleConfig(plan.projectDir, context),
   ]);
-  log.info(`ansible-core ${version.core}; configuration: ${config.file ?? 'none (Ansible defaults)'}`);
+  log.info(`Ansible configuration: ${config.file ?? 'none (Ansible defaults)'}`);
 
   // Files the run needs, all in the private directory.
   const knownHosts = credentials.knownHosts ?? '';
@@ -157,7 +157,7 @@ async function execute(
   const hosts = await log.section('ansible_preflight', 'Preflight: syntax, hosts, host keys', async () => {
     const targets = await targetedHosts(invocation, plan.limit, context);
     const addresses = await probeInventory(
-      { ...invocation, python: version.python, sources },
+      { ...invocation, python, sources },
       { limit: plan.limit, hosts: targets, ...(extraVarsFile !== undefined ? { extraVarsFile } : {}) },
       config.remotePort,
       context,

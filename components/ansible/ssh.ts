@@ -60,8 +60,9 @@ export function knownHostsProblems(text: string): KnownHostsProblem[] {
     if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
     const offset = fields[0]?.startsWith('@') ? 1 : 0;
+    const type = fields[offset + 1] ?? '';
     const key = fields[offset + 2] ?? '';
-    if (fields.length < offset + 3 || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+    if (!/^(ssh-|ecdsa-|sk-)/.test(type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
       problems.push({ line: index + 1, text: line.length > 60 ? `${line.slice(0, 60)}…` : line });
     }
   }
