@@ -205,6 +205,9 @@ const action: Action<typeof declared> = async (inputs, context) => {
         EXIT.failed,
       );
     }
+    // ansible-lint's own summary ("Passed with production profile: 0 failure(s) … on 9 files.").
+    const summary = ansibleLint.stderr.split('\n').find((line) => /^(Passed|Failed)\b/.test(line.trim()));
+    if (summary !== undefined) log.info(`ansible-lint: ${summary.trim()}`);
     return [...parseYamllint(yamllint.stdout, prefix), ...lintFindings];
   });
 

@@ -79,19 +79,15 @@ async function ensureAccount(): Promise<{ user: string; home: string; uid: numbe
   return { user: TEST_ACCOUNT, home: fields[5] ?? '', uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+/** Waits for sshd to say it listens (a probe connection would count as a client's). */
+async function waitForListening(logFile: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}):\n${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => socket.end(() => resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Server listening on')) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`sshd did not listen on 127.0.0.1:${port} in 10 s:\n${output()}`);
+  throw new Error(`sshd did not start listening in 10 s:\n${output()}`);
 }
 
 export async function startSshServer(): Promise<SshServer> {
@@ -146,8 +142,8 @@ export async function startSshServer(): Promise<SshServer> {
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
   });
-  await waitForPort(
-    port,
+  await waitForListening(
+    logFile,
     child,
     () => `${output}${existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''}`,
   );
