@@ -1,5 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import { envName, type InputSpecs } from '../../src/model/inputs.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/index.ts';
 import { GALAXY_CACHE_DIR, LINT_REPORT_FILE } from './paths.ts';
 
 // A path inside the repository: relative, no `..` segment, no leading `-` (it would read as an option).
@@ -112,12 +113,12 @@ export const inputs = {
   ssh_private_key: {
     default: '$ANSIBLE_SSH_PRIVATE_KEY',
     description:
-      'SSH private key the jobs connect with: a CI/CD variable reference (`$NAME`, a File-type variable works too). Unencrypted OpenSSH or PEM key; it goes to a 0600 file outside the project and is removed when the job ends.',
+      'SSH private key the jobs connect with (unencrypted OpenSSH or PEM): `vault:<path>#<field>` for a Vault KV secret (e.g. `vault:kv/data/oneex/infra/test#ssh_private_key`), or a CI/CD variable (`$NAME`; File-type works too). It goes to a 0600 file outside the project, removed when the job ends.',
   },
   ssh_known_hosts: {
     default: '$ANSIBLE_SSH_KNOWN_HOSTS',
     description:
-      'Trusted host keys in known_hosts format (a variable reference or a File-type variable). With `host_key_checking: strict`, every targeted host must be in it.',
+      'Trusted host keys in known_hosts format, as `ssh-keyscan` prints them: `vault:<path>#<field>` or a CI/CD variable (`$NAME`; File-type works too). With `host_key_checking: strict`, every targeted host must be in it.',
   },
   host_key_checking: {
     default: 'strict',
@@ -134,8 +135,9 @@ export const inputs = {
   vault_password: {
     default: '$ANSIBLE_VAULT_PASSWORD',
     description:
-      'ansible-vault password (a variable reference or a File-type variable). It reaches Ansible through a 0600 file, never the command line. Empty: no vault.',
+      'ansible-vault password: `vault:<path>#<field>` or a CI/CD variable (`$NAME`; File-type works too). It reaches Ansible through a 0600 file (ANSIBLE_VAULT_PASSWORD_FILE), never the command line. Empty: no vault.',
   },
+  ...vaultInputs(),
   diff: {
     type: 'boolean',
     default: true,
@@ -193,13 +195,30 @@ code and message:
 
 ### Credentials
 
-The SSH key, known hosts and ansible-vault password come from CI/CD variables (File-type variables
-work too), named by the \`ssh_private_key\`, \`ssh_known_hosts\` and \`vault_password\` inputs. The key is
-written to a 0600 file in a private temporary directory outside the project, the vault password to
-another that Ansible reads through \`ANSIBLE_VAULT_PASSWORD_FILE\`; both are removed when the job ends,
-and neither value can reach the log (every line is redacted). The SSH client runs with
-\`-F /dev/null\`, \`BatchMode\`, \`IdentitiesOnly\` and \`StrictHostKeyChecking=yes\` (or \`accept-new\`), so
-neither the image's SSH configuration nor the project's \`ansible.cfg\` can weaken host key checking.
+The SSH key, known hosts and ansible-vault password each come from where their input says:
+\`vault:<path>#<field>\` reads a Vault KV secret (KV v2 paths hold \`/data/\`), logged in with the job's
+GitLab ID token through the \`vault_*\` inputs (organisation defaults: \`VAULT_ADDR\`, \`VAULT_AUTH_ROLE\`
+…, see the \`vault\` component); anything else is a CI/CD variable (\`$NAME\`, File-type variables work
+too). Bind the Vault role of each environment to its protected refs and environment, so only the
+default branch's apply job reads production's key:
+
+\`\`\`yaml
+  - component: $CI_SERVER_FQDN/oneex/ci-components/ansible@1
+    inputs:
+      environment: production
+      vault_role: oneex-infra-production
+      ssh_private_key: vault:kv/data/oneex/infra/production#ssh_private_key
+      ssh_known_hosts: vault:kv/data/oneex/infra/production#known_hosts
+      vault_password: vault:kv/data/oneex/infra/production#ansible_vault_password
+\`\`\`
+
+The key is written to a 0600 file in a private temporary directory outside the project, the vault
+password to another that Ansible reads through \`ANSIBLE_VAULT_PASSWORD_FILE\`; both are removed when
+the job ends, the Vault token is revoked as soon as the secrets are read, and no value can reach the
+log (every line is redacted). The SSH client runs with \`-F /dev/null\`, \`BatchMode\`, \`IdentitiesOnly\`
+and \`StrictHostKeyChecking=yes\` (or \`accept-new\`), so neither the image's SSH configuration nor the
+project's \`ansible.cfg\` can weaken host key checking; an inventory that sets
+\`StrictHostKeyChecking=no\` in \`ansible_ssh_*_args\` is refused.
 
 ### Inventory from Terraform
 
@@ -266,6 +285,7 @@ requirements installs nothing.
           { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
           { if: '$CI_COMMIT_BRANCH' },
         ],
+        id_tokens: vaultIdTokens(input),
         run: 'lint',
         cache,
         interruptible: true,
@@ -281,6 +301,7 @@ requirements installs nothing.
         image: input.image,
         needs: input.check_needs,
         rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"', when: input.check_when }],
+        id_tokens: vaultIdTokens(input),
         run: 'check',
         cache,
         environment: { name: environmentName, action: 'prepare', deployment_tier: input.deployment_tier },
@@ -297,6 +318,7 @@ requirements installs nothing.
           { if: `$${envName('ansible', 'deployment_tier')} == "production"`, when: 'manual' },
           { when: input.apply_when },
         ],
+        id_tokens: vaultIdTokens(input),
         run: 'apply',
         cache,
         environment: { name: environmentName, action: 'start', deployment_tier: input.deployment_tier },

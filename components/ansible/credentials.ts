@@ -1,77 +1,162 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { RunContext } from '../../src/runtime/context.ts';
-import { EXIT, OneexError } from '../../src/runtime/errors.ts';
+import { EXIT, InputError, type InputProblem, OneexError } from '../../src/runtime/errors.ts';
+import {
+  fetchCredentials,
+  type PreparedCredentials,
+  prepareCredentials,
+  type VaultInputs,
+} from '../../src/vault/index.ts';
 
-// The one place the component obtains its credentials. Each input names where a value comes from:
-// its text (a CI/CD variable expanded into the job variable), or the path of a File-type variable.
-// Every secret is registered with the redactor the moment it is read.
+// The one place the component obtains its credentials. Each credential input says where its value is:
+//   vault:<path>#<field>   a Vault KV secret, read with the job's ID token (kv/data/oneex/infra#ssh_key)
+//   /path/to/file          a File-type CI/CD variable, as GitLab expands it
+//   anything else          the value itself, from a CI/CD variable the input names ($ANSIBLE_SSH_PRIVATE_KEY)
+// `prepare` checks every reference before anything is requested; `read` logs in to Vault once (only when a
+// reference needs it) and registers every secret with the redactor the moment it is read.
 
-export interface CredentialInputs {
+export const VAULT_PREFIX = 'vault:';
+
+export interface CredentialInputs extends VaultInputs {
   readonly ssh_private_key: string;
   readonly ssh_known_hosts: string;
   readonly vault_password: string;
 }
 
+type Name = 'ssh_private_key' | 'ssh_known_hosts' | 'vault_password';
+const NAMES: readonly Name[] = ['ssh_private_key', 'ssh_known_hosts', 'vault_password'];
+
 export interface Credentials {
-  /** OpenSSH or PEM private key text, normalised to LF line ends and a final newline. */
+  /** OpenSSH or PEM private key text, with LF line ends and a final newline. */
   readonly sshPrivateKey?: string;
-  /** known_hosts lines; public data, so not redacted. */
+  /** known_hosts lines; public data. */
   readonly knownHosts?: string;
   readonly vaultPassword?: string;
 }
 
-/** A job variable that names a CI/CD variable GitLab did not define stays `$NAME` (or becomes empty). */
+type Source =
+  | { readonly kind: 'none'; readonly variable?: string }
+  | { readonly kind: 'vault'; readonly ref: string }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'value'; readonly value: string };
+
+/** A job variable naming a CI/CD variable GitLab did not define stays `$NAME` (or becomes empty). */
 const UNEXPANDED = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
 
-type Source = { kind: 'none'; variable?: string } | { kind: 'value'; value: string; from: string };
-
-async function resolve(input: string, raw: string): Promise<Source> {
-  const unexpanded = UNEXPANDED.exec(raw.trim());
-  if (raw.trim() === '') return { kind: 'none' };
+function sourceOf(raw: string): Source {
+  const text = raw.trim();
+  if (text === '') return { kind: 'none' };
+  const unexpanded = UNEXPANDED.exec(text);
   if (unexpanded?.[1] !== undefined) return { kind: 'none', variable: unexpanded[1] };
-  // A File-type variable expands to the path of a file holding the value.
-  if (isAbsolute(raw) && !raw.includes('\n')) {
-    const info = await stat(raw).catch(() => undefined);
-    if (info?.isFile()) return { kind: 'value', value: await readFile(raw, 'utf8'), from: 'a file variable' };
-    throw new OneexError(
-      'EINPUT',
-      `${input} names the file ${raw}, which does not exist`,
-      `Set ${input} to a CI/CD variable holding the value, or to a File-type variable.`,
-      EXIT.usage,
-    );
+  if (text.startsWith(VAULT_PREFIX)) return { kind: 'vault', ref: text.slice(VAULT_PREFIX.length) };
+  if (isAbsolute(text) && !text.includes('\n')) return { kind: 'file', path: text };
+  return { kind: 'value', value: raw };
+}
+
+export interface PreparedRead {
+  readonly sources: Readonly<Record<Name, Source>>;
+  readonly vault?: PreparedCredentials<Name>;
+}
+
+/** Checks every credential input, Vault's settings and the ID token, without a request. */
+export function prepareCredentialRead(
+  inputs: CredentialInputs,
+  context: RunContext,
+  wanted: readonly Name[] = NAMES,
+): PreparedRead {
+  const sources = Object.fromEntries(
+    NAMES.map((name) => [name, wanted.includes(name) ? sourceOf(inputs[name]) : { kind: 'none' }]),
+  ) as Record<Name, Source>;
+  const secrets: Partial<Record<Name, { ref: string; input: string }>> = {};
+  for (const name of NAMES) {
+    const source = sources[name];
+    if (source.kind === 'vault') secrets[name] = { ref: source.ref, input: name };
   }
-  return { kind: 'value', value: raw, from: 'a variable' };
+  if (Object.keys(secrets).length === 0) return { sources };
+  // Only the inputs that name Vault are read from it; the record holds just those.
+  const vault = prepareCredentials(
+    { component: 'ansible', inputs, secrets: secrets as Record<Name, { ref: string; input: string }> },
+    context,
+  );
+  return { sources, vault };
 }
 
 const normaliseKey = (key: string): string => `${key.replace(/\r\n?/g, '\n').trim()}\n`;
+// A password file's final newline is not part of the password (Ansible strips it too).
+const normalisePassword = (value: string): string => value.replace(/\r?\n$/, '');
 
-export async function readCredentials(inputs: CredentialInputs, context: RunContext): Promise<Credentials> {
-  const key = await resolve('ssh_private_key', inputs.ssh_private_key);
-  if (key.kind === 'value') {
-    // The raw text too, in case a tool prints it before normalisation.
-    context.redactor.add(key.value);
-    context.redactor.add(normaliseKey(key.value).trimEnd());
-  }
-  const password = await resolve('vault_password', inputs.vault_password);
-  if (password.kind === 'value') context.redactor.add(password.value.replace(/\r?\n$/, ''));
-  const knownHosts = await resolve('ssh_known_hosts', inputs.ssh_known_hosts);
+async function readFileVariable(input: Name, path: string): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isFile()) return readFile(path, 'utf8');
+  throw new OneexError(
+    'EINPUT',
+    `${input} names the file ${path}, which does not exist`,
+    `Set ${input} to a CI/CD variable holding the value, a File-type variable, or ${VAULT_PREFIX}<path>#<field>.`,
+    EXIT.usage,
+  );
+}
 
-  for (const [input, source] of [
-    ['ssh_private_key', key],
-    ['ssh_known_hosts', knownHosts],
-    ['vault_password', password],
-  ] as const) {
-    if (source.kind === 'none' && source.variable !== undefined) {
-      context.log.info(`${input}: the CI/CD variable ${source.variable} is not defined.`);
-    } else if (source.kind === 'value') {
-      context.log.info(`${input}: from ${source.from}.`);
+export async function readCredentials(prepared: PreparedRead, context: RunContext): Promise<Credentials> {
+  const values: Partial<Record<Name, string>> = {};
+  const fromVault =
+    prepared.vault !== undefined
+      ? await fetchCredentials(prepared.vault, context)
+      : ({} as Record<Name, string>);
+  for (const name of NAMES) {
+    const source = prepared.sources[name];
+    let value: string | undefined;
+    if (source.kind === 'vault') value = fromVault[name];
+    else if (source.kind === 'file') value = await readFileVariable(name, source.path);
+    else if (source.kind === 'value') value = source.value;
+    if (value === undefined) {
+      if (source.kind === 'none' && source.variable !== undefined)
+        context.log.info(`${name}: not set (the CI/CD variable ${source.variable} is not defined).`);
+      continue;
     }
+    if (name !== 'ssh_known_hosts') {
+      // Registered as read, and as the tools will see it.
+      context.redactor.add(value);
+      context.redactor.add(
+        name === 'ssh_private_key' ? normaliseKey(value).trimEnd() : normalisePassword(value),
+      );
+    }
+    values[name] = value;
+    const from = {
+      vault: `Vault (${source.kind === 'vault' ? source.ref : ''})`,
+      file: 'a file variable',
+      value: 'a variable',
+    }[source.kind as 'vault' | 'file' | 'value'];
+    context.log.info(`${name}: from ${from}.`);
   }
   return {
-    ...(key.kind === 'value' ? { sshPrivateKey: normaliseKey(key.value) } : {}),
-    ...(knownHosts.kind === 'value' ? { knownHosts: knownHosts.value.replace(/\r\n?/g, '\n') } : {}),
-    // A password file's final newline is not part of the password (Ansible strips it too).
-    ...(password.kind === 'value' ? { vaultPassword: password.value.replace(/\r?\n$/, '') } : {}),
+    ...(values.ssh_private_key !== undefined ? { sshPrivateKey: normaliseKey(values.ssh_private_key) } : {}),
+    ...(values.ssh_known_hosts !== undefined
+      ? { knownHosts: values.ssh_known_hosts.replace(/\r\n?/g, '\n') }
+      : {}),
+    ...(values.vault_password !== undefined
+      ? { vaultPassword: normalisePassword(values.vault_password) }
+      : {}),
   };
+}
+
+/**
+ * Runs every check of the inputs, and throws one InputError with all their problems: a consumer fixes
+ * them in one go. Other errors pass through.
+ */
+export async function checkAll<A, B>(first: () => Promise<A>, second: () => B): Promise<[A, B]> {
+  const problems: InputProblem[] = [];
+  const settle = async <T>(check: () => Promise<T> | T): Promise<T | undefined> => {
+    try {
+      return await check();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const a = await settle(first);
+  const b = await settle(second);
+  if (problems.length > 0) throw new InputError('ansible', problems);
+  return [a as A, b as B];
 }

@@ -7,12 +7,12 @@ import { envName } from '../../src/model/inputs.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { EXIT, InputError, OneexError } from '../../src/runtime/errors.ts';
 import { exec } from '../../src/runtime/exec.ts';
+import { createSecretFiles, type SecretFiles } from '../../src/vault/index.ts';
 import { ansibleEnvironment, lastLines, readAnsibleConfig, runAnsible } from './ansible.ts';
 import type { inputs as declared } from './component.ts';
-import { readCredentials } from './credentials.ts';
+import { prepareCredentialRead, readCredentials } from './credentials.ts';
 import { installRequirements } from './galaxy.ts';
 import { GALAXY_CACHE_DIR, LINT_REPORT_FILE } from './paths.ts';
-import { withPrivateDir } from './workdir.ts';
 
 // The lint job: yamllint over every YAML file of the project, ansible-lint over its playbooks and
 // roles (its own `yaml` rule is left to yamllint, so nothing is reported twice). Findings go to the log
@@ -130,21 +130,20 @@ const action: Action<typeof declared> = async (inputs, context) => {
   const prefix = relative(context.cwd, projectDir);
   const requirements = join(projectDir, inputs.requirements_file);
 
-  const findings = await withPrivateDir('oneex-ansible-lint-', async (dir) => {
-    // The lint needs no SSH key; a vault password lets ansible-lint read vaulted variables.
-    const { vaultPassword } = await readCredentials(
-      { ssh_private_key: '', ssh_known_hosts: '', vault_password: inputs.vault_password },
-      context,
-    );
+  // The lint needs no SSH key; a vault password lets ansible-lint read vaulted variables.
+  const read = prepareCredentialRead(inputs, context, ['vault_password']);
+  const files = await createSecretFiles(context);
+  const findings = await withCleanup(files, async (dir) => {
+    const { vaultPassword } = await readCredentials(read, context);
     const config = await readAnsibleConfig(projectDir, context);
     log.info(`Ansible configuration: ${config.file ?? 'none (Ansible defaults)'}`);
     const env = ansibleEnvironment({
       root: context.cwd,
       config,
-      privateDir: dir.path,
+      privateDir: dir.dir,
       colour: false,
       ...(vaultPassword !== undefined
-        ? { vaultPasswordFile: await dir.write('vault-password', vaultPassword) }
+        ? { vaultPasswordFile: await dir.write('vault-password', vaultPassword, { exact: true }) }
         : {}),
     });
     await installRequirements(
@@ -232,6 +231,14 @@ const action: Action<typeof declared> = async (inputs, context) => {
   log.success(`Lint passed${warnings > 0 ? ` with ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}.`);
   return EXIT.ok;
 };
+
+async function withCleanup<T>(files: SecretFiles, body: (files: SecretFiles) => Promise<T>): Promise<T> {
+  try {
+    return await body(files);
+  } finally {
+    await files.remove();
+  }
+}
 
 const count = (findings: readonly Finding[], tool: Finding['tool']): number =>
   findings.filter((f) => f.tool === tool).length;

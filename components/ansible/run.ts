@@ -7,6 +7,7 @@ import { envName } from '../../src/model/inputs.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { EXIT, InputError, OneexError } from '../../src/runtime/errors.ts';
 import { junitReport, type TestCase } from '../../src/runtime/junit.ts';
+import { createSecretFiles, type SecretFiles } from '../../src/vault/index.ts';
 import {
   ansibleEnvironment,
   ansiblePython,
@@ -15,13 +16,12 @@ import {
   runAnsible,
 } from './ansible.ts';
 import type { inputs as declared } from './component.ts';
-import { readCredentials } from './credentials.ts';
+import { checkAll, type PreparedRead, prepareCredentialRead, readCredentials } from './credentials.ts';
 import { installRequirements } from './galaxy.ts';
 import { checkHostKeys, type Invocation, probeInventory, targetedHosts } from './preflight.ts';
 import { planRun, type RunPlan } from './project.ts';
 import { parseEvents, recapLines, runError, summarise, testCases } from './report.ts';
 import { closeConnections, installKey, knownHostsProblems, sshArgs } from './ssh.ts';
-import { withPrivateDir } from './workdir.ts';
 
 // The check and apply jobs: validate everything, then connect. Reads like the job: plan, credentials,
 // requirements, preflight, run, report.
@@ -34,10 +34,17 @@ export async function runPlaybook(mode: Mode, inputs: Inputs, context: RunContex
   const suite = `ansible.${inputs.environment}.${mode}`;
   try {
     refuseBlindTrustInProduction(inputs);
-    const plan = await planRun(inputs, context.cwd);
-    return await withPrivateDir('oneex-ansible-', (dir) =>
-      execute(mode, inputs, plan, dir, context, reportPath),
+    // Every input, Vault's settings included, is checked before anything is requested or run.
+    const [plan, read] = await checkAll(
+      () => planRun(inputs, context.cwd),
+      () => prepareCredentialRead(inputs, context),
     );
+    const files = await createSecretFiles(context);
+    try {
+      return await execute(mode, inputs, plan, read, files, context, reportPath);
+    } finally {
+      await files.remove();
+    }
   } catch (error) {
     // The merge request widget shows why nothing ran.
     if (error instanceof OneexError && !existsSync(reportPath)) {
@@ -85,12 +92,17 @@ async function execute(
   mode: Mode,
   inputs: Inputs,
   plan: RunPlan,
-  dir: { path: string; write(name: string, content: string): Promise<string> },
+  read: PreparedRead,
+  files: SecretFiles,
   context: RunContext,
   reportPath: string,
 ): Promise<number> {
   const { log } = context;
-  const credentials = await readCredentials(inputs, context);
+  const dir = {
+    path: files.dir,
+    write: (name: string, content: string) => files.write(name, content, { exact: true }),
+  };
+  const credentials = await readCredentials(read, context);
   const [python, config] = await Promise.all([
     ansiblePython(context),
     readAnsibleConfig(plan.projectDir, context),

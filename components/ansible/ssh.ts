@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { EXIT, OneexError } from '../../src/runtime/errors.ts';
 import { exec } from '../../src/runtime/exec.ts';
-import type { PrivateDir } from './workdir.ts';
 
 // The SSH side of a run: the key file, the known hosts file, and the client options Ansible passes to
 // every `ssh` it starts. The options come after nothing the project or the image configures:
@@ -10,16 +9,12 @@ import type { PrivateDir } from './workdir.ts';
 
 export type HostKeyPolicy = 'strict' | 'accept-new';
 
-export interface SshSetup {
-  readonly keyFile?: string;
-  readonly knownHostsFile: string;
-  /** ANSIBLE_SSH_ARGS: replaces the `ssh_args` of ansible.cfg. */
-  readonly args: string;
-  readonly controlDir: string;
-}
-
 /** Writes the key (0600) and checks it is a usable unencrypted key, without connecting anywhere. */
-export async function installKey(dir: PrivateDir, key: string, context: RunContext): Promise<string> {
+export async function installKey(
+  dir: { readonly path: string; write(name: string, content: string): Promise<string> },
+  key: string,
+  context: RunContext,
+): Promise<string> {
   const keyFile = await dir.write('id_ssh', key);
   const derived = await exec('ssh-keygen', ['-y', '-P', '', '-f', keyFile], {
     cwd: dir.path,

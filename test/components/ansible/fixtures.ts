@@ -104,6 +104,8 @@ export async function runCli(
   action: 'lint' | 'check' | 'apply',
   cwd: string,
   inputs: Readonly<Record<string, string>>,
+  /** Other job variables, such as the job's ID token. */
+  variables: Readonly<Record<string, string>> = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -111,6 +113,7 @@ export async function runCli(
     NO_COLOR: '1',
     CI: 'true',
     CI_PROJECT_DIR: cwd,
+    ...variables,
   };
   for (const [name, value] of Object.entries(inputs)) env[`ONEEX_ANSIBLE_${name.toUpperCase()}`] = value;
   try {

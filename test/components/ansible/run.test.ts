@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SshServer, startSshServer } from '../../support/ssh-server.ts';
-import { createProject, runCli, writeFiles } from './fixtures.ts';
+import { AUDIENCE, startVault, type VaultFixture } from '../../support/vault.ts';
+import { createProject, runCli as runAction, writeFiles } from './fixtures.ts';
 
 // The check and apply actions of the built CLI, running real playbooks with real ansible-playbook over
 // real SSH to the loopback sshd: what they change, what they report, and how each failure reads.
@@ -14,23 +15,54 @@ let server: SshServer;
 let sandbox: string;
 let project: string;
 let inputs: Record<string, string>;
+let vault: VaultFixture;
+let jobVariables: Record<string, string>;
+
+// The test environment's credentials live in Vault, as Oneex keeps them; the job reads them with its ID
+// token through a role bound to the infrastructure project and the environment.
+const KEY_REF = 'vault:kv/data/oneex/infra/test#ssh_private_key';
+const KNOWN_HOSTS_REF = 'vault:kv/data/oneex/infra/test#known_hosts';
 
 beforeAll(async () => {
-  server = await startSshServer();
+  [server, vault] = await Promise.all([startSshServer(), startVault()]);
   sandbox = await server.sandbox('run');
   project = await createProject(server, sandbox);
+  vault.vault.writePolicy('oneex-infra-test', { 'kv/data/oneex/infra/test': ['read'] });
+  vault.vault.writeRole('jwt', 'oneex-infra-test', {
+    bound_audiences: [AUDIENCE],
+    user_claim: 'user_email',
+    token_policies: ['oneex-infra-test'],
+    token_ttl: 900,
+    bound_claims: { project_path: 'oneex/infra', environment: 'test' },
+  });
+  vault.vault.putSecret('kv', 'oneex/infra/test', {
+    ssh_private_key: server.userPrivateKey,
+    known_hosts: `${server.knownHostsLine}\n`,
+  });
+  jobVariables = {
+    ONEEX_VAULT_ID_TOKEN: await vault.issuer.mint({
+      projectPath: 'oneex/infra',
+      ref: 'main',
+      environment: 'test',
+    }),
+  };
   inputs = {
     environment: 'test',
     deployment_tier: 'testing',
-    ssh_private_key: server.userPrivateKey,
-    ssh_known_hosts: `${server.knownHostsLine}\n`,
+    vault_addr: vault.vault.address,
+    vault_role: 'oneex-infra-test',
+    ssh_private_key: KEY_REF,
+    ssh_known_hosts: KNOWN_HOSTS_REF,
   };
 });
 
 afterAll(async () => {
-  await server?.stop();
+  await Promise.all([server?.stop(), vault?.stop()]);
   if (project !== undefined) await rm(project, { recursive: true, force: true });
 });
+
+const runCli = (action: 'check' | 'apply', cwd: string, given: Record<string, string>) =>
+  runAction(action, cwd, given, jobVariables);
 
 const appConf = (host: string) => readFile(join(sandbox, host, 'etc/oneex/app.conf'), 'utf8');
 
@@ -38,6 +70,8 @@ describe('check and apply', () => {
   it('check-runs with a diff and changes nothing, then applies, and a second apply changes nothing', async () => {
     const check = await runCli('check', project, inputs);
     expect(check.exitCode, check.output).toBe(0);
+    expect(check.stdout).toContain('ssh_private_key: from Vault (kv/data/oneex/infra/test#ssh_private_key).');
+    expect(check.stdout).toContain('Vault: token revoked.');
     expect(check.stdout).toContain('+listen_port = 8080');
     expect(check.stdout).toMatch(/-\s+"state": "absent"/);
     expect(check.stdout).toContain('Check run: 4 changes would be made on 2 of 2 hosts');
@@ -164,6 +198,23 @@ describe('check and apply', () => {
 });
 
 describe('secrets', () => {
+  it('is refused the key by a Vault role bound to another environment, before any connection', async () => {
+    const before = server.connections();
+    const result = await runAction('check', project, inputs, {
+      ONEEX_VAULT_ID_TOKEN: await vault.issuer.mint({
+        projectPath: 'oneex/infra',
+        ref: 'main',
+        environment: 'staging',
+      }),
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      '✖ Vault refused the login with role "oneex-infra-test": the ID token\'s claim "environment" ("staging") does not match the role\'s bound claims.',
+    );
+    expect(result.stderr).toContain('[EVAULT_CLAIMS]');
+    expect(server.connections()).toBe(before);
+  });
+
   it('decrypts ansible-vault data with the password from a File-type variable, and never prints it', async () => {
     const password = 'vault-pass-7f3a9c21';
     const passwordFile = join(project, '..', `vault-password-${server.port}`);

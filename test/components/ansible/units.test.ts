@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentials } from '../../../components/ansible/credentials.ts';
+import { prepareCredentialRead, readCredentials } from '../../../components/ansible/credentials.ts';
 import { requirementKinds } from '../../../components/ansible/galaxy.ts';
 import { codeQuality, parseAnsibleLint, parseYamllint } from '../../../components/ansible/lint.ts';
 import { parseListHosts } from '../../../components/ansible/preflight.ts';
@@ -186,6 +186,14 @@ describe('planning a run', () => {
   });
 });
 
+const NO_VAULT = {
+  vault_addr: '$VAULT_ADDR',
+  vault_namespace: '$VAULT_NAMESPACE',
+  vault_auth_mount: '$VAULT_AUTH_PATH',
+  vault_role: '$VAULT_AUTH_ROLE',
+  vault_audience: 'https://vault.oneex.fr',
+};
+
 describe('credentials', () => {
   const context = (): RunContext => {
     const redactor = new Redactor();
@@ -198,13 +206,22 @@ describe('credentials', () => {
     };
   };
 
+  const read = (inputs: Record<string, string>, ctx: RunContext) =>
+    readCredentials(
+      prepareCredentialRead(
+        { ...NO_VAULT, ssh_private_key: '', ssh_known_hosts: '', vault_password: '', ...inputs },
+        ctx,
+      ),
+      ctx,
+    );
+
   it('reads File-type variables, treats undefined variables as unset, and registers every secret', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'oneex-ansible-cred-'));
     const key =
       '-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\r\n-----END OPENSSH PRIVATE KEY-----';
     await writeFile(join(dir, 'key'), key);
     const ctx = context();
-    const credentials = await readCredentials(
+    const credentials = await read(
       {
         ssh_private_key: join(dir, 'key'),
         ssh_known_hosts: '$ANSIBLE_SSH_KNOWN_HOSTS',
@@ -222,12 +239,33 @@ describe('credentials', () => {
   });
 
   it('refuses a File-type path that does not exist', async () => {
-    await expect(
-      readCredentials(
-        { ssh_private_key: '/nonexistent/key', ssh_known_hosts: '', vault_password: '' },
+    await expect(read({ ssh_private_key: '/nonexistent/key' }, context())).rejects.toThrow(
+      /ssh_private_key names the file \/nonexistent\/key/,
+    );
+  });
+
+  it('checks Vault references and settings before any request, all at once', () => {
+    let error: InputError | undefined;
+    try {
+      prepareCredentialRead(
+        {
+          ...NO_VAULT,
+          ssh_private_key: 'vault:kv/data/oneex/infra',
+          ssh_known_hosts: 'vault:sys/x#y',
+          vault_password: '',
+        },
         context(),
-      ),
-    ).rejects.toThrow(/ssh_private_key names the file \/nonexistent\/key/);
+      );
+    } catch (e) {
+      error = e as InputError;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.problems.map((p) => p.input)).toEqual(
+      expect.arrayContaining(['vault_role', 'ssh_private_key', 'ssh_known_hosts']),
+    );
+    expect(error?.message).toContain(
+      'ssh_private_key: got "kv/data/oneex/infra"; expected a field after "#"',
+    );
   });
 });
 
