@@ -60,14 +60,11 @@ export interface PreparedRead {
 }
 
 /** Checks every credential input, Vault's settings and the ID token, without a request. */
-export function prepareCredentialRead(
-  inputs: CredentialInputs,
-  context: RunContext,
-  wanted: readonly Name[] = NAMES,
-): PreparedRead {
-  const sources = Object.fromEntries(
-    NAMES.map((name) => [name, wanted.includes(name) ? sourceOf(inputs[name]) : { kind: 'none' }]),
-  ) as Record<Name, Source>;
+export function prepareCredentialRead(inputs: CredentialInputs, context: RunContext): PreparedRead {
+  const sources = Object.fromEntries(NAMES.map((name) => [name, sourceOf(inputs[name])])) as Record<
+    Name,
+    Source
+  >;
   const secrets: Partial<Record<Name, { ref: string; input: string }>> = {};
   for (const name of NAMES) {
     const source = sources[name];

@@ -10,7 +10,6 @@ import { exec } from '../../src/runtime/exec.ts';
 import { createSecretFiles, type SecretFiles } from '../../src/vault/index.ts';
 import { ansibleEnvironment, lastLines, readAnsibleConfig, runAnsible } from './ansible.ts';
 import type { inputs as declared } from './component.ts';
-import { prepareCredentialRead, readCredentials } from './credentials.ts';
 import { installRequirements } from './galaxy.ts';
 import { GALAXY_CACHE_DIR, LINT_REPORT_FILE } from './paths.ts';
 
@@ -130,11 +129,10 @@ const action: Action<typeof declared> = async (inputs, context) => {
   const prefix = relative(context.cwd, projectDir);
   const requirements = join(projectDir, inputs.requirements_file);
 
-  // The lint needs no SSH key; a vault password lets ansible-lint read vaulted variables.
-  const read = prepareCredentialRead(inputs, context, ['vault_password']);
+  // The lint reads no credential (its job has no environment a Vault role could be bound to); the
+  // private directory holds Ansible's temporary files.
   const files = await createSecretFiles(context);
   const findings = await withCleanup(files, async (dir) => {
-    const { vaultPassword } = await readCredentials(read, context);
     const config = await readAnsibleConfig(projectDir, context);
     log.info(`Ansible configuration: ${config.file ?? 'none (Ansible defaults)'}`);
     const env = ansibleEnvironment({
@@ -142,9 +140,6 @@ const action: Action<typeof declared> = async (inputs, context) => {
       config,
       privateDir: dir.dir,
       colour: false,
-      ...(vaultPassword !== undefined
-        ? { vaultPasswordFile: await dir.write('vault-password', vaultPassword, { exact: true }) }
-        : {}),
     });
     await installRequirements(
       existsSync(requirements) ? requirements : undefined,
