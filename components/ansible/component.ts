@@ -12,7 +12,7 @@ export const inputs = {
   as: {
     default: 'ansible',
     description:
-      'Prefix of the job names: `<as>-lint`, `<as>-check-<environment>`, `<as>-apply-<environment>`. Start it with `.` to get hidden jobs to `extends:` instead.',
+      'Prefix of the job names: `<as>:lint`, `<as>:check:<environment>`, `<as>:apply:<environment>`. Start it with `.` to get hidden jobs to `extends:` instead.',
     env: false,
   },
   apply_stage: {
@@ -48,9 +48,9 @@ export const inputs = {
   },
   apply_needs: {
     type: 'array',
-    default: ['ansible-lint'],
+    default: ['ansible:lint'],
     description:
-      'GitLab `needs:` of the apply job. Keep the lint job (`<as>-lint`) in it, and add the Terraform apply job whose outputs feed `terraform_outputs`, e.g. `[ansible-lint, {job: terraform-apply-test, artifacts: true}]`.',
+      'GitLab `needs:` of the apply job. Keep the lint job (`<as>:lint`) in it, and add the Terraform apply job whose outputs feed `terraform_outputs`, e.g. `["ansible:lint", {job: "terraform:apply:test", artifacts: true}]`.',
     env: false,
   },
   check_needs: {
@@ -164,12 +164,12 @@ export default defineComponent({
   description: `
 Three jobs per environment, over real SSH:
 
-- **\`<as>-lint\`** (merge requests and branches): installs the Galaxy requirements, runs \`yamllint\` and
+- **\`<as>:lint\`** (merge requests and branches): installs the Galaxy requirements, runs \`yamllint\` and
   \`ansible-lint\` (the project's \`.yamllint\` and \`.ansible-lint\` when present). Findings appear in the
   merge request's code quality widget.
-- **\`<as>-check-<environment>\`** (merge requests): \`ansible-playbook --check --diff\`: the log shows what
+- **\`<as>:check:<environment>\`** (merge requests): \`ansible-playbook --check --diff\`: the log shows what
   would change on each host; nothing changes.
-- **\`<as>-apply-<environment>\`** (default branch): applies the playbook; automatic for test and staging,
+- **\`<as>:apply:<environment>\`** (default branch): applies the playbook; automatic for test and staging,
   manual for the production tier. One apply per environment at a time (\`resource_group\`); an apply
   is never interrupted by a newer pipeline.
 
@@ -244,6 +244,22 @@ host as \`terraform_outputs.<name>\`. An \`ansible_hosts\` output marked sensiti
 terraform component leaves sensitive outputs out of its artifact). The hosts join the static
 inventory when there is one, whose \`group_vars\` apply to them.
 
+The terraform component's apply job writes that file to
+\`<root_dir>/.oneex-ci/terraform/<environment>/outputs.json\`; chain the two in one pipeline:
+
+\`\`\`yaml
+  - component: $CI_SERVER_FQDN/oneex/ci-components/ansible@1
+    inputs:
+      environment: test
+      deployment_tier: testing
+      project_dir: ansible
+      terraform_outputs: .oneex-ci/terraform/test/outputs.json
+      apply_needs: ["ansible:lint", {job: "terraform:apply:test", artifacts: true}]
+\`\`\`
+
+A merge request pipeline has no Terraform apply: its check runs against the static inventory, with a
+warning, when the outputs file is absent; an apply without it fails.
+
 ### Galaxy requirements
 
 Collections and roles of \`requirements.yml\` install into \`${GALAXY_CACHE_DIR}/\`, which the GitLab cache
@@ -275,7 +291,7 @@ requirements installs nothing.
       reports: { junit: input.report_file },
     } as const;
     return {
-      [`${input.as}-lint`]: {
+      [`${input.as}:lint`]: {
         stage: input.stage,
         image: input.image,
         needs: [],
@@ -285,7 +301,6 @@ requirements installs nothing.
           { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
           { if: '$CI_COMMIT_BRANCH' },
         ],
-        id_tokens: vaultIdTokens(input),
         run: 'lint',
         cache,
         interruptible: true,
@@ -296,7 +311,7 @@ requirements installs nothing.
           reports: { codequality: LINT_REPORT_FILE },
         },
       },
-      [`${input.as}-check-${environmentName}`]: {
+      [`${input.as}:check:${environmentName}`]: {
         stage: input.stage,
         image: input.image,
         needs: input.check_needs,
@@ -308,7 +323,7 @@ requirements installs nothing.
         interruptible: true,
         artifacts: runArtifacts,
       },
-      [`${input.as}-apply-${environmentName}`]: {
+      [`${input.as}:apply:${environmentName}`]: {
         stage: input.apply_stage,
         image: input.image,
         needs: input.apply_needs,

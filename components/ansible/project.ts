@@ -29,6 +29,8 @@ export interface RunPlan {
   /** The static inventory (absolute), when there is one. */
   readonly inventory?: string;
   readonly terraform?: TerraformInventory & { readonly source: string };
+  /** Terraform outputs the pipeline does not have (a check without an apply before it). */
+  readonly skippedOutputs?: string;
   readonly extraVars?: Record<string, unknown>;
   readonly limit: string;
   readonly tags: readonly string[];
@@ -46,7 +48,15 @@ const kindOf = async (path: string): Promise<'file' | 'dir' | undefined> => {
   return info?.isFile() ? 'file' : info?.isDirectory() ? 'dir' : undefined;
 };
 
-export async function planRun(inputs: ProjectInputs, root: string): Promise<RunPlan> {
+/**
+ * `outputsOptional`: a check in a merge request pipeline has no Terraform apply to take outputs from;
+ * it then runs against the static inventory alone (an apply never does).
+ */
+export async function planRun(
+  inputs: ProjectInputs,
+  root: string,
+  options: { readonly outputsOptional?: boolean } = {},
+): Promise<RunPlan> {
   const problems: InputProblem[] = [];
   const problem = (input: keyof ProjectInputs, value: string | undefined, expected: string) =>
     problems.push({ input, variable: envName(COMPONENT, input), value, expected });
@@ -106,10 +116,13 @@ export async function planRun(inputs: ProjectInputs, root: string): Promise<RunP
   }
 
   let terraform: RunPlan['terraform'];
+  let skippedOutputs: string | undefined;
   if (inputs.terraform_outputs !== '') {
     const source = join(root, inputs.terraform_outputs);
     const text = await readFile(source, 'utf8').catch(() => undefined);
-    if (text === undefined) {
+    if (text === undefined && options.outputsOptional === true && inventory !== undefined) {
+      skippedOutputs = inputs.terraform_outputs;
+    } else if (text === undefined) {
       problem(
         'terraform_outputs',
         inputs.terraform_outputs,
@@ -155,6 +168,7 @@ export async function planRun(inputs: ProjectInputs, root: string): Promise<RunP
     playbook: inputs.playbook,
     ...(inventory !== undefined ? { inventory } : {}),
     ...(terraform !== undefined ? { terraform } : {}),
+    ...(skippedOutputs !== undefined ? { skippedOutputs } : {}),
     ...(typeof extraVars === 'object' ? { extraVars } : {}),
     limit: inputs.limit,
     tags: inputs.tags,

@@ -36,7 +36,7 @@ export async function runPlaybook(mode: Mode, inputs: Inputs, context: RunContex
     refuseBlindTrustInProduction(inputs);
     // Every input, Vault's settings included, is checked before anything is requested or run.
     const [plan, read] = await checkAll(
-      () => planRun(inputs, context.cwd),
+      () => planRun(inputs, context.cwd, { outputsOptional: mode === 'check' }),
       () => prepareCredentialRead(inputs, context),
     );
     const files = await createSecretFiles(context);
@@ -138,6 +138,11 @@ async function execute(
     sources.push(await dir.write('terraform-inventory.yml', stringify(plan.terraform.inventory)));
     log.info(
       `Inventory from ${plan.terraform.source}: ${plan.terraform.hosts.map((h) => `${h.name} (${h.address}${h.groups.length > 0 ? `; ${h.groups.join(', ')}` : ''})`).join(', ') || 'no hosts'}`,
+    );
+  }
+  if (plan.skippedOutputs !== undefined) {
+    log.warn(
+      `No ${plan.skippedOutputs} in this pipeline (no Terraform apply ran before the check): checking against the static inventory only.`,
     );
   }
   const controlDir = join(dir.path, 'cp');
