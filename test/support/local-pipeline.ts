@@ -179,6 +179,14 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * The file name gitlab-ci-local gives a job's log, artifacts and build directory: each run of
+ * characters other than letters, digits, `_` and `-` in base64url (`terraform:plan:test` ->
+ * `terraformOgplanOgtest`), as its `safeDockerString` does.
+ */
+export const safeJobName = (name: string): string =>
+  name.replace(/[^\w-]+/g, (run) => Buffer.from(run).toString('base64url'));
+
 // gitlab-ci-local ends each job with `<job> finished in <time>`, then ` FAIL <code>` or ` WARN <code>`.
 const FINISHED = /^(.+?) finished in ([\d.]+) (ms|s|min)(?:\s+(FAIL|WARN)\s+(\d+))?\s*$/;
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000 } as const;
@@ -235,11 +243,12 @@ export async function runPipeline(
   const jobs = new Map<string, JobResult>();
   for (const line of output.split('\n')) {
     const match = FINISHED.exec(line);
-    if (match?.[1] === undefined || !existsSync(join(state, 'output', `${match[1]}.log`))) continue;
+    if (match?.[1] === undefined || !existsSync(join(state, 'output', `${safeJobName(match[1])}.log`)))
+      continue;
     const name = match[1];
     const status: JobStatus =
       match[4] === 'FAIL' ? 'failed' : match[4] === 'WARN' ? 'allowed-failure' : 'success';
-    const log = await readFile(join(state, 'output', `${name}.log`), 'utf8');
+    const log = await readFile(join(state, 'output', `${safeJobName(name)}.log`), 'utf8');
     const durationMs = Number(match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS];
     jobs.set(name, { name, status, exitCode: Number(match[5] ?? 0), durationMs, log });
   }
@@ -252,8 +261,8 @@ export async function runPipeline(
       if (job === undefined) throw new Error(`job "${name}" did not run; the pipeline printed:\n${output}`);
       return job;
     },
-    artifacts: (job) => readTree(join(state, 'artifacts', job)),
-    workspace: (job) => join(state, 'builds', job),
+    artifacts: (job) => readTree(join(state, 'artifacts', safeJobName(job))),
+    workspace: (job) => join(state, 'builds', safeJobName(job)),
   };
 }
 
