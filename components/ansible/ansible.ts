@@ -108,7 +108,7 @@ export function ansibleEnvironment(options: EnvironmentOptions): Record<string, 
     ANSIBLE_NOCOLOR: options.colour ? '0' : '1',
     // The credentials' inputs stay in this process: no child needs them once they are files.
     [envName('ansible', 'ssh_private_key')]: '',
-    [envName('ansible', 'vault_password')]: '',
+    [envName('ansible', 'ansible_vault_password')]: '',
   };
   if (options.config.file !== undefined) env.ANSIBLE_CONFIG = options.config.file;
   if (options.events !== undefined) {

@@ -132,7 +132,7 @@ export const inputs = {
       'Remote user for hosts whose inventory sets no `ansible_user` (`--user`). Empty: the `remote_user` of `ansible.cfg`, else the job’s user.',
     regex: '^$|^[a-z_][a-z0-9_.-]*$',
   },
-  vault_password: {
+  ansible_vault_password: {
     default: '$ANSIBLE_VAULT_PASSWORD',
     description:
       'ansible-vault password: `vault:<path>#<field>` or a CI/CD variable (`$NAME`; File-type works too). It reaches Ansible through a 0600 file (ANSIBLE_VAULT_PASSWORD_FILE), never the command line. Empty: no vault.',
@@ -209,7 +209,7 @@ default branch's apply job reads production's key:
       vault_role: oneex-infra-production
       ssh_private_key: vault:kv/data/oneex/infra/production#ssh_private_key
       ssh_known_hosts: vault:kv/data/oneex/infra/production#known_hosts
-      vault_password: vault:kv/data/oneex/infra/production#ansible_vault_password
+      ansible_vault_password: vault:kv/data/oneex/infra/production#ansible_vault_password
 \`\`\`
 
 The key is written to a 0600 file in a private temporary directory outside the project, the vault

@@ -21,11 +21,11 @@ export const VAULT_PREFIX = 'vault:';
 export interface CredentialInputs extends VaultInputs {
   readonly ssh_private_key: string;
   readonly ssh_known_hosts: string;
-  readonly vault_password: string;
+  readonly ansible_vault_password: string;
 }
 
-type Name = 'ssh_private_key' | 'ssh_known_hosts' | 'vault_password';
-const NAMES: readonly Name[] = ['ssh_private_key', 'ssh_known_hosts', 'vault_password'];
+type Name = 'ssh_private_key' | 'ssh_known_hosts' | 'ansible_vault_password';
+const NAMES: readonly Name[] = ['ssh_private_key', 'ssh_known_hosts', 'ansible_vault_password'];
 
 export interface Credentials {
   /** OpenSSH or PEM private key text, with LF line ends and a final newline. */
@@ -131,8 +131,8 @@ export async function readCredentials(prepared: PreparedRead, context: RunContex
     ...(values.ssh_known_hosts !== undefined
       ? { knownHosts: values.ssh_known_hosts.replace(/\r\n?/g, '\n') }
       : {}),
-    ...(values.vault_password !== undefined
-      ? { vaultPassword: normalisePassword(values.vault_password) }
+    ...(values.ansible_vault_password !== undefined
+      ? { vaultPassword: normalisePassword(values.ansible_vault_password) }
       : {}),
   };
 }

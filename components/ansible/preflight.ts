@@ -33,7 +33,7 @@ function loadError(subject: string, output: string): OneexError {
     return new OneexError(
       'EANSIBLE_VAULT',
       `The playbook or inventory holds ansible-vault data that cannot be decrypted:\n${error}`,
-      `Set vault_password to the variable holding the vault password (${envName('ansible', 'vault_password')}).`,
+      `Set ansible_vault_password to the variable holding the vault password (${envName('ansible', 'ansible_vault_password')}).`,
       EXIT.usage,
     );
   }

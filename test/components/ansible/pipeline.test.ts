@@ -38,7 +38,7 @@ include:
       project_dir: ansible
       ssh_private_key: vault:kv/data/oneex/infra/ssh#private_key
       ssh_known_hosts: vault:kv/data/oneex/infra/ssh#known_hosts
-      vault_password: vault:kv/data/oneex/infra/ansible#vault_password
+      ansible_vault_password: vault:kv/data/oneex/infra/ansible#ansible_vault_password
   - component: $CI_SERVER_FQDN/oneex/ci-components/ansible@1.1
     inputs:
       environment: staging
@@ -47,7 +47,7 @@ include:
       check_when: never
       ssh_private_key: vault:kv/data/oneex/infra/ssh#private_key
       ssh_known_hosts: vault:kv/data/oneex/infra/ssh#known_hosts
-      vault_password: vault:kv/data/oneex/infra/ansible#vault_password
+      ansible_vault_password: vault:kv/data/oneex/infra/ansible#ansible_vault_password
   - component: $CI_SERVER_FQDN/oneex/ci-components/ansible@1.2
     inputs:
       environment: production
@@ -55,7 +55,7 @@ include:
       check_when: never
       ssh_private_key: vault:kv/data/oneex/infra/ssh#private_key
       ssh_known_hosts: vault:kv/data/oneex/infra/ssh#known_hosts
-      vault_password: vault:kv/data/oneex/infra/ansible#vault_password
+      ansible_vault_password: vault:kv/data/oneex/infra/ansible#ansible_vault_password
 `;
 
 // The application's secret, in the inventory encrypted with ansible-vault, written to the hosts by a
@@ -109,7 +109,7 @@ async function encrypt(value: string, name: string, password: string): Promise<s
 }
 
 async function consumerFiles(): Promise<Record<string, string>> {
-  const vaultPassword = canaries.valueOf('kv/data/oneex/infra/ansible#vault_password');
+  const vaultPassword = canaries.valueOf('kv/data/oneex/infra/ansible#ansible_vault_password');
   const { 'ansible/inventories/test/group_vars/app.yml': testVars, ...files } = projectFiles(
     server,
     sandbox,
@@ -167,7 +167,7 @@ beforeAll(async () => {
     private_key: canaries.watch('ssh private key', server.userPrivateKey),
     known_hosts: `${server.knownHostsLine}\n`,
   });
-  canaries.seed({ mount: 'kv', path: 'oneex/infra/ansible', fields: ['vault_password'] });
+  canaries.seed({ mount: 'kv', path: 'oneex/infra/ansible', fields: ['ansible_vault_password'] });
   apiToken = canaries.value('api token');
 
   const idToken = canaries.watch(

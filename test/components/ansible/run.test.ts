@@ -238,11 +238,11 @@ describe('secrets', () => {
     const result = await runCli('apply', project, {
       ...inputs,
       inventory: 'inventories/vaulted',
-      vault_password: passwordFile,
+      ansible_vault_password: passwordFile,
       limit: 'app-1',
     });
     expect(result.exitCode, result.output).toBe(0);
-    expect(result.stdout).toContain('vault_password: from a file variable.');
+    expect(result.stdout).toContain('ansible_vault_password: from a file variable.');
     expect(await appConf('app-1')).toContain('listen_port = 7070');
     expect(result.output).not.toContain(password);
     expect(result.output).not.toContain(server.userPrivateKey.split('\n')[1]);

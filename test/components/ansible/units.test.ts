@@ -209,7 +209,7 @@ describe('credentials', () => {
   const read = (inputs: Record<string, string>, ctx: RunContext) =>
     readCredentials(
       prepareCredentialRead(
-        { ...NO_VAULT, ssh_private_key: '', ssh_known_hosts: '', vault_password: '', ...inputs },
+        { ...NO_VAULT, ssh_private_key: '', ssh_known_hosts: '', ansible_vault_password: '', ...inputs },
         ctx,
       ),
       ctx,
@@ -225,7 +225,7 @@ describe('credentials', () => {
       {
         ssh_private_key: join(dir, 'key'),
         ssh_known_hosts: '$ANSIBLE_SSH_KNOWN_HOSTS',
-        vault_password: 'p4ssw0rd-vault\n',
+        ansible_vault_password: 'p4ssw0rd-vault\n',
       },
       ctx,
     );
@@ -252,7 +252,7 @@ describe('credentials', () => {
           ...NO_VAULT,
           ssh_private_key: 'vault:kv/data/oneex/infra',
           ssh_known_hosts: 'vault:sys/x#y',
-          vault_password: '',
+          ansible_vault_password: '',
         },
         context(),
       );
