@@ -88,6 +88,9 @@ let mergeRequest: {
   configuredHosts: string[];
 };
 let mainBranch: PipelineResult;
+let mainBranchLeaks: Leak[];
+let production: PipelineResult;
+let productionBefore: boolean;
 const cleanup: string[] = [];
 
 async function encrypt(value: string, name: string, password: string): Promise<string> {
@@ -136,6 +139,13 @@ async function consumerFiles(): Promise<Record<string, string>> {
       vaultPassword,
     ),
     'ansible/inventories/production/hosts.yml': inventory(server, `${sandbox}/production`),
+    'ansible/inventories/production/group_vars/app/vars.yml':
+      'oneex_listen_port: 80\noneex_environment: production\n',
+    'ansible/inventories/production/group_vars/app/vault.yml': await encrypt(
+      apiToken,
+      'oneex_api_token',
+      vaultPassword,
+    ),
     'ansible/.ansible-lint': 'exclude_paths:\n  - vendor/\n',
     'ansible/requirements.yml': 'collections:\n  - name: ./vendor/oneex/base\n    type: dir\n',
     'ansible/vendor/oneex/base/galaxy.yml':
@@ -210,6 +220,15 @@ beforeAll(async () => {
     configuredHosts: await readdir(sandbox),
   };
   mainBranch = await runPipeline(library, consumer, { timeoutMs: 300_000, variables: group });
+  mainBranchLeaks = await canaries.scan(mainBranch, consumer);
+  productionBefore = await readdir(join(sandbox)).then((names) => names.includes('production'));
+  // Someone presses play on production.
+  production = await runPipeline(library, consumer, {
+    timeoutMs: 300_000,
+    variables: group,
+    jobs: ['ansible:apply:production'],
+    manual: ['ansible:apply:production'],
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -266,11 +285,20 @@ describe('a default-branch pipeline', () => {
     expect(await readFile(join(sandbox, 'app-1/etc/oneex/secrets.env'), 'utf8')).toBe(
       `ONEEX_API_TOKEN=${apiToken}\n`,
     );
-    expect(result.output).not.toContain('ansible:apply:production finished');
+    // gitlab-ci-local leaves a manual job out unless told to play it: production did not run.
+    expect(result.output).not.toContain('ansible:apply:production');
+    expect(productionBefore).toBe(false);
+  });
+
+  it('applies production when someone plays its manual job', () => {
+    const job = production.job('ansible:apply:production');
+    expect(job.status, job.log).toBe('success');
+    expect(job.log).toContain('Applied to production: 6 changes on 2 of 2 hosts.');
   });
 
   it('leaves no secret in any log, artifact or workspace', async () => {
     expect(mergeRequest.leaks).toEqual([]);
-    await canaries.assertNoLeak(mainBranch, consumer);
+    expect(mainBranchLeaks).toEqual([]);
+    await canaries.assertNoLeak(production, consumer);
   });
 });

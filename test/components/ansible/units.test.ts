@@ -177,6 +177,20 @@ describe('planning a run', () => {
     );
   });
 
+  it('lets a check run without the outputs of a Terraform apply that did not happen, never an apply', async () => {
+    const check = await planRun({ ...inputs, terraform_outputs: 'later/outputs.json' }, root, {
+      outputsOptional: true,
+    });
+    expect(check.skippedOutputs).toBe('later/outputs.json');
+    expect(check.inventory).toBe(join(root, 'ansible/inventories/test'));
+    const apply = (await planRun({ ...inputs, terraform_outputs: 'later/outputs.json' }, root).catch(
+      (e) => e,
+    )) as InputError;
+    expect(apply.problems).toEqual([
+      expect.objectContaining({ input: 'terraform_outputs', expected: expect.stringContaining('not found') }),
+    ]);
+  });
+
   it('needs an inventory from somewhere', async () => {
     const error = (await planRun({ ...inputs, environment: 'production' }, root).catch(
       (e) => e,
