@@ -26,7 +26,11 @@ await build({
   minify: true,
   legalComments: 'linked',
   sourcemap: false,
-  define: { __ONEEX_CI_VERSION__: JSON.stringify(version) },
+  // CommonJS dependencies that find their data files beside their code (@cdktf/hcl2json) read
+  // __dirname, which an ES module lacks: give them the directory of the chunk they are bundled into.
+  define: { __ONEEX_CI_VERSION__: JSON.stringify(version), __dirname: 'import.meta.dirname' },
+  // Required by @cdktf/hcl2json's Go runtime only where Node has no global `performance` (Node < 16).
+  external: ['performance'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __oneexCreateRequire } from 'node:module';\nconst require = __oneexCreateRequire(import.meta.url);",
@@ -43,3 +47,5 @@ const DATA_FILES = [
   'components/ansible/oneex_probe.py',
 ];
 for (const file of DATA_FILES) await copyFile(file, `dist/chunks/${basename(file)}`);
+// @cdktf/hcl2json reads its WebAssembly from `<its lib dir>/..`: dist/ for a chunk in dist/chunks/.
+await copyFile('node_modules/@cdktf/hcl2json/main.wasm.gz', 'dist/main.wasm.gz');

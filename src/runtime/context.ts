@@ -7,6 +7,9 @@ import { Redactor } from './redact.ts';
 export const CI_VARIABLES = [
   'CI',
   'GITLAB_CI',
+  // A token with the `api` scope for what the job token may not do (merge request notes): a secret,
+  // registered with the redactor by the action that reads it.
+  'GITLAB_TOKEN',
   'CI_API_V4_URL',
   'CI_COMMIT_BEFORE_SHA',
   'CI_COMMIT_BRANCH',

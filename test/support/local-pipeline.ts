@@ -177,6 +177,8 @@ export interface RunOptions {
   /** CI/CD variables (project level), e.g. predefined variables of a merge request pipeline. */
   readonly variables?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** Directories put first on the jobs' PATH: test doubles of tools this machine lacks, under their names. */
+  readonly path?: readonly string[];
 }
 
 /**
@@ -214,7 +216,13 @@ export async function runPipeline(
   const env = {
     ...process.env,
     GIT_CONFIG_GLOBAL: library.gitConfig,
-    PATH: [library.binDir, join(ROOT, 'node_modules', '.bin'), nodeBin, process.env.PATH ?? ''].join(':'),
+    PATH: [
+      ...(options.path ?? []),
+      library.binDir,
+      join(ROOT, 'node_modules', '.bin'),
+      nodeBin,
+      process.env.PATH ?? '',
+    ].join(':'),
     HOME: join(consumer.dir, '.home'),
     FORCE_COLOR: '0',
     // Tests set predefined variables on purpose, to play merge request, tag and push pipelines.
