@@ -148,7 +148,11 @@ export function runError(
     const kind = unreachableKind(result.msg);
     unreachable.set(kind, [...(unreachable.get(kind) ?? []), result]);
   }
-  const failed = events.results.filter((r) => r.status === 'failed' && !r.ignored);
+  // Hosts run in parallel: name them in a stable order, so two runs read alike.
+  for (const results of unreachable.values()) results.sort((a, b) => a.host.localeCompare(b.host));
+  const failed = events.results
+    .filter((r) => r.status === 'failed' && !r.ignored)
+    .sort((a, b) => a.host.localeCompare(b.host));
   const lines: string[] = [];
   const changedKey = unreachable.get('hostkey-changed') ?? [];
   const unknownKey = unreachable.get('hostkey-unknown') ?? [];

@@ -122,6 +122,18 @@ describe.concurrent('inputs checked before any connection', () => {
     );
   });
 
+  it('blind trust of new host keys for a production-tier environment', async () => {
+    const result = await fail({
+      deployment_tier: 'production',
+      ssh_known_hosts: '',
+      host_key_checking: 'accept-new',
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      '  - host_key_checking: got "accept-new"; expected "strict" for a production-tier environment',
+    );
+  });
+
   it('an unknown deployment tier', async () => {
     const result = await fail({ deployment_tier: 'prod' });
     expect(result.exitCode).toBe(2);

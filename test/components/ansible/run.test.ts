@@ -64,6 +64,9 @@ afterAll(async () => {
 const runCli = (action: 'check' | 'apply', cwd: string, given: Record<string, string>) =>
   runAction(action, cwd, given, jobVariables);
 
+/** A report file of the test's own, for tests that run side by side. */
+const own = (name: string) => ({ report_file: `reports/${name}.xml` });
+
 const appConf = (host: string) => readFile(join(sandbox, host, 'etc/oneex/app.conf'), 'utf8');
 
 describe('check and apply', () => {
@@ -110,33 +113,10 @@ describe('check and apply', () => {
     expect(await appConf('app-2')).toContain('listen_port = 9090');
     expect(await appConf('app-1')).toContain('listen_port = 8080');
   });
+});
 
-  it('fails on a failed task, naming the host and the task', async () => {
-    const result = await runCli('apply', project, { ...inputs, playbook: 'broken.yml' });
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(
-      '✖ 1 task failed on 1 host:\n  app-2: "Check the disk space": non-zero return code',
-    );
-    expect(result.stderr).toContain('[EANSIBLE_FAILED]');
-    const report = await readFile(join(project, 'ansible-report.xml'), 'utf8');
-    expect(report).toContain('failures="1"');
-    expect(report).toContain('<failure message="failed: non-zero return code">');
-  });
-
-  it('fails on an unreachable host with its address and what ssh said', async () => {
-    // Its key is known: the VM is down, not unknown.
-    const knownHosts = `[127.0.0.1]:${server.closedPort} ${server.hostPublicKey}\n`;
-    const result = await runCli('apply', project, {
-      ...inputs,
-      inventory: 'inventories/down.yml',
-      ssh_known_hosts: knownHosts,
-    });
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain(
-      `✖ 1 host unreachable over SSH: down-1 ([127.0.0.1]:${server.closedPort}): connect to host 127.0.0.1 port ${server.closedPort}: Connection refused [EANSIBLE_UNREACHABLE]`,
-    );
-  });
-
+// Each of these proves that no connection (or no login) happened: they run one at a time.
+describe('refused before logging in', () => {
   it('refuses a host whose key does not match known_hosts, without logging in', async () => {
     const logins = server.log().split('Accepted publickey').length;
     const result = await runCli('apply', project, { ...inputs, ssh_known_hosts: server.wrongKnownHostsLine });
@@ -159,45 +139,6 @@ describe('check and apply', () => {
     expect(server.connections()).toBe(before);
   });
 
-  it('trusts new host keys only when asked, and never for production', async () => {
-    const accepted = await runCli('check', project, {
-      ...inputs,
-      ssh_known_hosts: '',
-      host_key_checking: 'accept-new',
-    });
-    expect(accepted.exitCode, accepted.output).toBe(0);
-    expect(accepted.stdout).toContain('keys of hosts missing from ssh_known_hosts are trusted blindly');
-
-    const before = server.connections();
-    const production = await runCli('check', project, {
-      ...inputs,
-      deployment_tier: 'production',
-      ssh_known_hosts: '',
-      host_key_checking: 'accept-new',
-    });
-    expect(production.exitCode).toBe(2);
-    expect(production.stderr).toContain(
-      '  - host_key_checking: got "accept-new"; expected "strict" for a production-tier environment',
-    );
-    expect(server.connections()).toBe(before);
-  });
-
-  it('fails when the host refuses the key', async () => {
-    const other = await exec('sh', [
-      '-c',
-      'd=$(mktemp -d) && ssh-keygen -q -t ed25519 -N "" -f "$d/k" && cat "$d/k" && rm -r "$d"',
-    ]);
-    const result = await runCli('check', project, { ...inputs, ssh_private_key: other.stdout });
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain(
-      `✖ SSH key refused by app-1 ([127.0.0.1]:${server.port}) as ${server.user}`,
-    );
-    expect(result.stderr).toContain('[ESSH_AUTH]');
-    expect(result.output).not.toContain(other.stdout.split('\n')[1]);
-  });
-});
-
-describe('secrets', () => {
   it('is refused the key by a Vault role bound to another environment, before any connection', async () => {
     const before = server.connections();
     const result = await runAction('check', project, inputs, {
@@ -213,6 +154,65 @@ describe('secrets', () => {
     );
     expect(result.stderr).toContain('[EVAULT_CLAIMS]');
     expect(server.connections()).toBe(before);
+  });
+});
+
+// These connect, each with its own report file, side by side (so each may take the time of all).
+describe.concurrent('failures and other sources', { timeout: 300_000 }, () => {
+  it('fails on a failed task, naming the host and the task', async () => {
+    const result = await runCli('apply', project, { ...inputs, ...own('failed'), playbook: 'broken.yml' });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      '✖ 1 task failed on 1 host:\n  app-2: "Check the disk space": non-zero return code',
+    );
+    expect(result.stderr).toContain('[EANSIBLE_FAILED]');
+    const report = await readFile(join(project, own('failed').report_file), 'utf8');
+    expect(report).toContain('failures="1"');
+    expect(report).toContain('<failure message="failed: non-zero return code">');
+  });
+
+  it('fails on an unreachable host with its address and what ssh said', async () => {
+    // Its key is known: the VM is down, not unknown.
+    const knownHosts = `[127.0.0.1]:${server.closedPort} ${server.hostPublicKey}\n`;
+    const result = await runCli('apply', project, {
+      ...inputs,
+      ...own('unreachable'),
+      inventory: 'inventories/down.yml',
+      ssh_known_hosts: knownHosts,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      `✖ 1 host unreachable over SSH: down-1 ([127.0.0.1]:${server.closedPort}): connect to host 127.0.0.1 port ${server.closedPort}: Connection refused [EANSIBLE_UNREACHABLE]`,
+    );
+  });
+
+  it('fails when the host refuses the key', async () => {
+    const other = await exec('sh', [
+      '-c',
+      'd=$(mktemp -d) && ssh-keygen -q -t ed25519 -N "" -f "$d/k" && cat "$d/k" && rm -r "$d"',
+    ]);
+    const result = await runCli('check', project, {
+      ...inputs,
+      ...own('refused'),
+      ssh_private_key: other.stdout,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      `✖ SSH key refused by app-1 ([127.0.0.1]:${server.port}) as ${server.user}`,
+    );
+    expect(result.stderr).toContain('[ESSH_AUTH]');
+    expect(result.output).not.toContain(other.stdout.split('\n')[1]);
+  });
+
+  it('trusts new host keys when asked (never for production: see inputs.test.ts)', async () => {
+    const accepted = await runCli('check', project, {
+      ...inputs,
+      ...own('accept-new'),
+      ssh_known_hosts: '',
+      host_key_checking: 'accept-new',
+    });
+    expect(accepted.exitCode, accepted.output).toBe(0);
+    expect(accepted.stdout).toContain('keys of hosts missing from ssh_known_hosts are trusted blindly');
   });
 
   it('decrypts ansible-vault data with the password from a File-type variable, and never prints it', async () => {
@@ -231,12 +231,17 @@ describe('secrets', () => {
       'inventories/vaulted/hosts.yml': await readFile(join(project, 'inventories/test/hosts.yml'), 'utf8'),
     });
 
-    const missing = await runCli('check', project, { ...inputs, inventory: 'inventories/vaulted' });
+    const missing = await runCli('check', project, {
+      ...inputs,
+      ...own('no-vault'),
+      inventory: 'inventories/vaulted',
+    });
     expect(missing.exitCode, missing.output).toBe(2);
     expect(missing.stderr).toContain('[EANSIBLE_VAULT]');
 
     const result = await runCli('apply', project, {
       ...inputs,
+      ...own('vaulted'),
       inventory: 'inventories/vaulted',
       ansible_vault_password: passwordFile,
       limit: 'app-1',
@@ -248,9 +253,7 @@ describe('secrets', () => {
     expect(result.output).not.toContain(server.userPrivateKey.split('\n')[1]);
     await rm(passwordFile);
   });
-});
 
-describe('inventory from Terraform', () => {
   it('runs on the hosts of the ansible_hosts output, with the static inventory’s group vars', async () => {
     await writeFiles(project, {
       'tf/outputs.json': JSON.stringify({
@@ -272,6 +275,7 @@ describe('inventory from Terraform', () => {
     });
     const result = await runCli('apply', project, {
       ...inputs,
+      ...own('terraform'),
       inventory: 'inventories/test',
       terraform_outputs: 'tf/outputs.json',
       limit: 'back-1',
