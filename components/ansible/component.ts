@@ -184,14 +184,19 @@ code and message:
 
 | Code | Exit | Meaning |
 | --- | --- | --- |
-| \`EINPUT\` | 2 | an input is wrong (missing playbook or inventory, malformed extra vars, unknown limit) |
-| \`EANSIBLE_SYNTAX\` | 1 | the playbook or inventory does not parse |
-| \`EANSIBLE_LINT\` | 1 | yamllint or ansible-lint found problems |
-| \`ESSH_HOSTKEY_UNKNOWN\` | 3 | a host has no entry in \`ssh_known_hosts\` |
+| \`EINPUT\` | 2 | an input is wrong: missing playbook or inventory, malformed extra vars, a limit that matches no host, a bad key or known_hosts line, a bad Vault reference |
+| \`EANSIBLE_SYNTAX\` | 1 | the playbook or inventory does not load (syntax, unknown module, missing role) |
+| \`EANSIBLE_VAULT\` | 2 | ansible-vault data and no (or the wrong) \`ansible_vault_password\` |
+| \`EANSIBLE_NO_HOSTS\` | 2 | the playbook's plays match no host of the inventory |
+| \`ESSH_HOSTKEY_DISABLED\` | 2 | the inventory turns host key checking off for a host |
+| \`ESSH_HOSTKEY_UNKNOWN\` | 3 | a targeted host has no entry in \`ssh_known_hosts\` (nothing was contacted) |
 | \`ESSH_HOSTKEY_CHANGED\` | 3 | a host presented a key other than the known one: possible man-in-the-middle, or a rebuilt VM |
 | \`ESSH_AUTH\` | 3 | a host refused the SSH key |
 | \`EANSIBLE_UNREACHABLE\` | 3 | a host could not be reached over SSH |
-| \`EANSIBLE_FAILED\` | 1 | tasks failed on some hosts |
+| \`EANSIBLE_FAILED\` | 1 | tasks failed on some hosts (each named with its task and message) |
+| \`EANSIBLE_LINT\` | 1 | yamllint or ansible-lint found errors |
+| \`EGALAXY\` | 3 | Galaxy requirements could not be installed |
+| \`EVAULT_*\` | 2–3 | Vault refused the login or the read (see the \`vault\` component) |
 
 ### Credentials
 

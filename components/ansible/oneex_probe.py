@@ -86,6 +86,8 @@ def main():
             'user': value('ansible_user', 'ansible_ssh_user'),
             'connection': str(value('ansible_connection') or 'ssh'),
             'ssh_args': ssh_args,
+            # False switches host key checking off for the host (ansible_host_key_checking).
+            'host_key_checking': value('ansible_host_key_checking', 'ansible_ssh_host_key_checking'),
         }
     json.dump({'version': __version__, 'limit': limit, 'hosts': hosts}, sys.stdout)
 

@@ -104,6 +104,8 @@ export interface HostAddress {
   readonly user?: string;
   readonly connection: string;
   readonly sshArgs: string;
+  /** The inventory turns host key checking off for this host. */
+  readonly hostKeyCheckingOff?: boolean;
 }
 
 interface ProbeAnswer {
@@ -111,7 +113,14 @@ interface ProbeAnswer {
   readonly limit: { pattern: string; hosts: number }[];
   readonly hosts: Record<
     string,
-    { address: string; port: unknown; user: unknown; connection: string; ssh_args: string }
+    {
+      address: string;
+      port: unknown;
+      user: unknown;
+      connection: string;
+      ssh_args: string;
+      host_key_checking: unknown;
+    }
   >;
 }
 
@@ -168,6 +177,9 @@ export async function probeInventory(
       ...(typeof host.user === 'string' && host.user !== '' ? { user: host.user } : {}),
       connection: host.connection,
       sshArgs: host.ssh_args,
+      ...(/^(false|no|off|0)$/i.test(String(host.host_key_checking ?? ''))
+        ? { hostKeyCheckingOff: true }
+        : {}),
     });
   }
   return hosts;
@@ -186,12 +198,14 @@ export async function checkHostKeys(
 ): Promise<void> {
   const ssh = [...hosts].filter(([, host]) => usesSsh(host));
   if (ssh.length === 0) return;
-  const weakened = ssh.filter(([, host]) => WEAKENING.test(host.sshArgs)).map(([name]) => name);
+  const weakened = ssh
+    .filter(([, host]) => WEAKENING.test(host.sshArgs) || host.hostKeyCheckingOff === true)
+    .map(([name]) => name);
   if (weakened.length > 0) {
     throw new OneexError(
       'ESSH_HOSTKEY_DISABLED',
-      `The inventory switches off host key checking for ${weakened.join(', ')} (ansible_ssh_common_args or ansible_ssh_extra_args).`,
-      'Remove StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null from the inventory; put the hosts’ keys in ssh_known_hosts.',
+      `The inventory switches off host key checking for ${weakened.join(', ')} (ansible_host_key_checking, or StrictHostKeyChecking / UserKnownHostsFile in ansible_ssh_*_args).`,
+      'Remove those settings from the inventory; put the hosts’ keys in ssh_known_hosts (or use host_key_checking: accept-new outside production).',
       EXIT.usage,
     );
   }

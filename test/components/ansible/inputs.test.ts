@@ -23,6 +23,8 @@ beforeAll(async () => {
       '- name: Broken\n  hosts: app\n  tasks:\n    - name: Bad\n      ansible.builtin.debug: [msg: 1\n',
     'unknown-module.yml':
       '- name: Typo\n  hosts: app\n  gather_facts: false\n  tasks:\n    - name: Bad\n      ansible.builtin.copyy:\n        src: a\n        dest: b\n',
+    'inventories/careless/hosts.yml':
+      'app:\n  hosts:\n    app-1:\n      ansible_host: 127.0.0.1\n      ansible_host_key_checking: false\n    app-2:\n      ansible_host: 127.0.0.1\n      ansible_ssh_common_args: -o StrictHostKeyChecking=no\n',
     'tf/broken.json': JSON.stringify({ vms: { sensitive: false, type: 'string', value: 'x' } }),
   });
   inputs = {
@@ -132,6 +134,13 @@ describe.concurrent('inputs checked before any connection', () => {
     expect(result.stderr).toContain(
       '  - host_key_checking: got "accept-new"; expected "strict" for a production-tier environment',
     );
+  });
+
+  it('an inventory that switches host key checking off', async () => {
+    const result = await fail({ inventory: 'inventories/careless' });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('✖ The inventory switches off host key checking for app-1, app-2');
+    expect(result.stderr).toContain('[ESSH_HOSTKEY_DISABLED]');
   });
 
   it('an unknown deployment tier', async () => {
