@@ -204,13 +204,14 @@ The SSH key, known hosts and ansible-vault password each come from where their i
 \`vault:<path>#<field>\` reads a Vault KV secret (KV v2 paths hold \`/data/\`), logged in with the job's
 GitLab ID token through the \`vault_*\` inputs (organisation defaults: \`VAULT_ADDR\`, \`VAULT_AUTH_ROLE\`
 …, see the \`vault\` component); anything else is a CI/CD variable (\`$NAME\`, File-type variables work
-too). Bind the Vault role of each environment to its protected refs and environment, so only the
-default branch's apply job reads production's key:
+too). Bind production's Vault role to protected refs and the environment, so only the default
+branch's apply job reads production's key, and keep merge request checks away from it:
 
 \`\`\`yaml
   - component: $CI_SERVER_FQDN/oneex/ci-components/ansible@1
     inputs:
       environment: production
+      check_when: never
       vault_role: oneex-infra-production
       ssh_private_key: vault:kv/data/oneex/infra/production#ssh_private_key
       ssh_known_hosts: vault:kv/data/oneex/infra/production#known_hosts
