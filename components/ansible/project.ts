@@ -19,6 +19,8 @@ export interface ProjectInputs {
   readonly skip_tags: readonly string[];
   readonly extra_vars: string;
   readonly requirements_file: string;
+  readonly deployment_tier: string;
+  readonly host_key_checking: string;
 }
 
 export interface RunPlan {
@@ -77,6 +79,15 @@ export async function planRun(
     }
   }
   if (problems.length > 0) throw new InputError(COMPONENT, problems);
+
+  // Blind trust of new host keys is for environments that can afford it.
+  if (inputs.host_key_checking === 'accept-new' && inputs.deployment_tier === 'production') {
+    problem(
+      'host_key_checking',
+      inputs.host_key_checking,
+      '"strict" for a production-tier environment (its host keys must be in ssh_known_hosts)',
+    );
+  }
 
   const projectDir = join(root, inputs.project_dir);
   const projectKind = await kindOf(projectDir);

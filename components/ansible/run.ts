@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ParsedInputs } from '../../src/model/inputs.ts';
-import { envName } from '../../src/model/inputs.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
-import { EXIT, InputError, OneexError } from '../../src/runtime/errors.ts';
+import { EXIT, OneexError } from '../../src/runtime/errors.ts';
 import { junitReport, type TestCase } from '../../src/runtime/junit.ts';
 import { createSecretFiles, type SecretFiles } from '../../src/vault/index.ts';
 import {
@@ -30,10 +28,15 @@ export type Inputs = ParsedInputs<typeof declared>;
 export type Mode = 'check' | 'apply';
 
 export async function runPlaybook(mode: Mode, inputs: Inputs, context: RunContext): Promise<number> {
-  const reportPath = join(context.cwd, inputs.report_file);
   const suite = `ansible.${inputs.environment}.${mode}`;
+  let reported = false;
+  const report = async (cases: TestCase[]) => {
+    const path = join(context.cwd, inputs.report_file);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, context.redactor.redact(junitReport(suite, cases)));
+    reported = true;
+  };
   try {
-    refuseBlindTrustInProduction(inputs);
     // Every input, Vault's settings included, is checked before anything is requested or run.
     const [plan, read] = await checkAll(
       () => planRun(inputs, context.cwd, { outputsOptional: mode === 'check' }),
@@ -41,51 +44,23 @@ export async function runPlaybook(mode: Mode, inputs: Inputs, context: RunContex
     );
     const files = await createSecretFiles(context);
     try {
-      return await execute(mode, inputs, plan, read, files, context, reportPath);
+      return await execute(mode, inputs, plan, read, files, context, report);
     } finally {
       await files.remove();
     }
   } catch (error) {
-    // The merge request widget shows why nothing ran.
-    if (error instanceof OneexError && !existsSync(reportPath)) {
-      await writeReport(
-        reportPath,
-        suite,
-        [
-          {
-            name: `${inputs.environment}: ${error.code}`,
-            className: `${suite}.preflight`,
-            failure: { message: error.message.split('\n')[0] ?? error.code, details: error.message },
-          },
-        ],
-        context,
-      );
+    // When it stopped before the run, the merge request widget still says why.
+    if (error instanceof OneexError && !reported) {
+      await report([
+        {
+          name: `${inputs.environment}: ${error.code}`,
+          className: `${suite}.preflight`,
+          failure: { message: error.message.split('\n')[0] ?? error.code, details: error.message },
+        },
+      ]);
     }
     throw error;
   }
-}
-
-function refuseBlindTrustInProduction(inputs: Inputs): void {
-  if (inputs.host_key_checking === 'accept-new' && inputs.deployment_tier === 'production') {
-    throw new InputError('ansible', [
-      {
-        input: 'host_key_checking',
-        variable: envName('ansible', 'host_key_checking'),
-        value: inputs.host_key_checking,
-        expected: '"strict" for a production-tier environment (its host keys must be in ssh_known_hosts)',
-      },
-    ]);
-  }
-}
-
-async function writeReport(
-  path: string,
-  suite: string,
-  cases: TestCase[],
-  context: RunContext,
-): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, context.redactor.redact(junitReport(suite, cases)));
 }
 
 async function execute(
@@ -95,7 +70,7 @@ async function execute(
   read: PreparedRead,
   files: SecretFiles,
   context: RunContext,
-  reportPath: string,
+  report: (cases: TestCase[]) => Promise<void>,
 ): Promise<number> {
   const { log } = context;
   const dir = {
@@ -225,12 +200,7 @@ async function execute(
   }
 
   const events = parseEvents(await readFile(eventsFile, 'utf8').catch(() => ''));
-  await writeReport(
-    reportPath,
-    `ansible.${inputs.environment}.${mode}`,
-    testCases(events, `ansible.${inputs.environment}.${mode}`),
-    context,
-  );
+  await report(testCases(events, `ansible.${inputs.environment}.${mode}`));
   log.line();
   log.info(`Recap (${inputs.environment}, ${mode}):`);
   for (const line of recapLines(events.stats ?? {})) log.info(`  ${line}`);

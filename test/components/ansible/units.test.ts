@@ -133,6 +133,8 @@ describe('planning a run', () => {
     skip_tags: [],
     extra_vars: '',
     requirements_file: 'requirements.yml',
+    deployment_tier: 'testing',
+    host_key_checking: 'strict',
   };
 
   it('uses inventories/<environment> when no inventory is given', async () => {
@@ -189,6 +191,14 @@ describe('planning a run', () => {
     expect(apply.problems).toEqual([
       expect.objectContaining({ input: 'terraform_outputs', expected: expect.stringContaining('not found') }),
     ]);
+  });
+
+  it('refuses blind trust of new host keys in production, with the other problems', async () => {
+    const error = (await planRun(
+      { ...inputs, deployment_tier: 'production', host_key_checking: 'accept-new', playbook: 'nope.yml' },
+      root,
+    ).catch((e) => e)) as InputError;
+    expect(error.problems.map((p) => p.input)).toEqual(['host_key_checking', 'playbook']);
   });
 
   it('needs an inventory from somewhere', async () => {
