@@ -6,6 +6,7 @@ import { envName } from '../../src/model/inputs.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { EXIT, OneexError } from '../../src/runtime/errors.ts';
 import { type ExecResult, exec } from '../../src/runtime/exec.ts';
+import { ID_TOKEN_VARIABLE } from '../../src/vault/index.ts';
 import { GALAXY_CACHE_DIR } from './paths.ts';
 
 // How the component runs Ansible's programs: one environment for all of them, built from the project's
@@ -106,9 +107,11 @@ export function ansibleEnvironment(options: EnvironmentOptions): Record<string, 
     ANSIBLE_HOST_KEY_CHECKING: 'True',
     ANSIBLE_FORCE_COLOR: options.colour ? '1' : '0',
     ANSIBLE_NOCOLOR: options.colour ? '0' : '1',
-    // The credentials' inputs stay in this process: no child needs them once they are files.
+    // The credentials stay in this process: no child needs them once they are files, and a
+    // playbook's `lookup('env', …)` must not find them (nor the job's Vault ID token).
     [envName('ansible', 'ssh_private_key')]: '',
     [envName('ansible', 'ansible_vault_password')]: '',
+    [ID_TOKEN_VARIABLE]: '',
   };
   if (options.config.file !== undefined) env.ANSIBLE_CONFIG = options.config.file;
   if (options.events !== undefined) {
