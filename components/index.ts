@@ -1,4 +1,5 @@
 import type { Component } from '../src/model/component.ts';
+import ansible from './ansible/component.ts';
 import argocdPromote from './argocd-promote/component.ts';
 import commitlint from './commitlint/component.ts';
 import image from './image/component.ts';
@@ -14,4 +15,5 @@ export const components: readonly Component[] = [
   vault as unknown as Component,
   lint as unknown as Component,
   argocdPromote as unknown as Component,
+  ansible as unknown as Component,
 ];

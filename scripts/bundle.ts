@@ -40,7 +40,12 @@ await build({
 await chmod('dist/oneex-ci.mjs', 0o755);
 
 // Data files that bundled packages read beside their own code at run time.
-const DATA_FILES = ['node_modules/@commitlint/config-validator/lib/commitlint.schema.json'];
+const DATA_FILES = [
+  'node_modules/@commitlint/config-validator/lib/commitlint.schema.json',
+  // Python the ansible component hands to Ansible (a callback plugin and an inventory probe).
+  'components/ansible/oneex_events.py',
+  'components/ansible/oneex_probe.py',
+];
 for (const file of DATA_FILES) await copyFile(file, `dist/chunks/${basename(file)}`);
 // @cdktf/hcl2json reads its WebAssembly from `<its lib dir>/..`: dist/ for a chunk in dist/chunks/.
 await copyFile('node_modules/@cdktf/hcl2json/main.wasm.gz', 'dist/main.wasm.gz');

@@ -206,7 +206,11 @@ function checkJobs(
       }
     }
     const nameDefault = String(interpolate(name, defaultsOf(inputs)));
-    if (!nameDefault.startsWith('.') && !Array.isArray(body.needs)) {
+    // `needs: $[[ inputs.x ]]` of an array input is a list once interpolated.
+    const needsInput = WHOLE_INPUT.exec(typeof body.needs === 'string' ? body.needs : '')?.[1];
+    const needsIsList =
+      Array.isArray(body.needs) || (needsInput !== undefined && inputs[needsInput]?.type === 'array');
+    if (!nameDefault.startsWith('.') && !needsIsList) {
       problems.push({ ...at, message: 'visible job declares no needs: (every job must be part of the DAG)' });
     }
     for (const keyword of SCRIPT_KEYWORDS) {

@@ -10,7 +10,7 @@ export interface Rule {
   readonly if?: string;
   readonly changes?: readonly string[];
   readonly exists?: readonly string[];
-  readonly when?: When;
+  readonly when?: When | Interpolated;
   readonly allow_failure?: boolean;
   readonly variables?: Readonly<Record<string, string>>;
 }
@@ -48,7 +48,7 @@ export interface Environment {
   readonly name?: string;
   readonly url?: string;
   readonly action?: 'start' | 'prepare' | 'stop' | 'verify' | 'access';
-  readonly deployment_tier?: 'production' | 'staging' | 'testing' | 'development' | 'other';
+  readonly deployment_tier?: 'production' | 'staging' | 'testing' | 'development' | 'other' | Interpolated;
   readonly on_stop?: string;
   readonly auto_stop_in?: string;
 }
@@ -64,7 +64,8 @@ export interface Job {
   readonly before_script?: readonly string[];
   readonly script?: readonly string[];
   readonly after_script?: readonly string[];
-  readonly needs?: readonly Need[];
+  /** An array input as a whole value lets consumers chain the job after their own jobs. */
+  readonly needs?: readonly Need[] | Interpolated;
   readonly rules?: readonly Rule[] | Interpolated;
   readonly artifacts?: Artifacts;
   readonly cache?: Cache | readonly Cache[];

@@ -41,12 +41,26 @@ export async function exec(
   const child = run`${command} ${args}`;
   const echo = options.echo;
   if (echo !== undefined) {
-    const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line !== '') echo(options.redactor.redact(line));
+    // Whole lines only: a secret split across two chunks must still be redacted as one.
+    const forwarder = () => {
+      let pending = '';
+      return {
+        data(chunk: Buffer) {
+          const lines = (pending + chunk.toString('utf8')).split('\n');
+          pending = lines.pop() ?? '';
+          for (const line of lines) echo(options.redactor.redact(line.replace(/\r$/, '')));
+        },
+        end() {
+          if (pending !== '') echo(options.redactor.redact(pending));
+          pending = '';
+        },
+      };
     };
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
+    for (const stream of [child.stdout, child.stderr]) {
+      const forward = forwarder();
+      stream.on('data', forward.data);
+      stream.on('end', forward.end);
+    }
   }
   const output = await child;
   if (output.exitCode === 127) throw new Error(`${command} is not installed or not on PATH`);

@@ -24,6 +24,11 @@ export class Logger {
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
+  /** Whether the log renders ANSI colour, so tools the CLI runs can be told to colour their output too. */
+  get colour(): boolean {
+    return this.options.colour;
+  }
+
   style(text: string, style: Style): string {
     return this.options.colour ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text;
   }

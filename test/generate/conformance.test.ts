@@ -126,6 +126,11 @@ const cases: [string, Mutation, RegExp][] = [
   ],
   ['a visible job without needs', (_, j) => delete job(j).needs, /visible job declares no needs/],
   [
+    'needs from an input that is not an array',
+    (_, j) => (job(j).needs = '$[[ inputs.level ]]'),
+    /visible job declares no needs/,
+  ],
+  [
     'an unknown interpolation',
     (_, j) => (job(j).image = 'img:$[[ component.colour ]]'),
     /neither an input nor component data/,
@@ -149,6 +154,12 @@ describe('conformance checks', () => {
     const j = goodJobs();
     delete (j['$[[ inputs.as ]]'] as Record<string, unknown>).needs;
     expect(checkTemplate('t.yml', h, j)).toEqual([]);
+  });
+
+  it('accept needs taken whole from an array input', () => {
+    const j = goodJobs();
+    (j['$[[ inputs.as ]]'] as Record<string, unknown>).needs = '$[[ inputs.flags ]]';
+    expect(checkTemplate('t.yml', goodHeader(), j)).toEqual([]);
   });
 
   it.each(cases)('catch %s', (_, mutate, expected) => {
