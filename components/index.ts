@@ -1,5 +1,9 @@
 import type { Component } from '../src/model/component.ts';
 import commitlint from './commitlint/component.ts';
+import semanticRelease from './semantic-release/component.ts';
 
 // Every component the library publishes, in the order the catalog lists them.
-export const components: readonly Component[] = [commitlint as unknown as Component];
+export const components: readonly Component[] = [
+  commitlint as unknown as Component,
+  semanticRelease as unknown as Component,
+];

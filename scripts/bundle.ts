@@ -31,6 +31,8 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __oneexCreateRequire } from 'node:module';\nconst require = __oneexCreateRequire(import.meta.url);",
   },
+  // Loads its plugins by name at run time: it runs from the package installed beside the CLI.
+  external: ['semantic-release'],
   logLevel: 'warning',
 });
 await chmod('dist/oneex-ci.mjs', 0o755);

@@ -201,7 +201,7 @@ function checkJobs(
       }
     }
     const nameDefault = String(interpolate(name, defaultsOf(inputs)));
-    if (!nameDefault.startsWith('.') && !Array.isArray(body.needs)) {
+    if (!nameDefault.startsWith('.') && !Array.isArray(body.needs) && !isArrayInput(body.needs, inputs)) {
       problems.push({ ...at, message: 'visible job declares no needs: (every job must be part of the DAG)' });
     }
     for (const keyword of SCRIPT_KEYWORDS) {
@@ -215,6 +215,12 @@ function checkJobs(
     }
   }
   return problems;
+}
+
+/** `needs: $[[ inputs.x ]]` where x is an array input: the consumer names the jobs, still a DAG. */
+function isArrayInput(value: unknown, inputs: Record<string, HeaderInput>): boolean {
+  const name = WHOLE_INPUT.exec(typeof value === 'string' ? value : '')?.[1];
+  return name !== undefined && inputs[name]?.type === 'array';
 }
 
 const defaultsOf = (inputs: Record<string, HeaderInput>): Record<string, unknown> =>

@@ -63,7 +63,8 @@ export interface Job {
   readonly before_script?: readonly string[];
   readonly script?: readonly string[];
   readonly after_script?: readonly string[];
-  readonly needs?: readonly Need[];
+  /** A list, or a whole array input (`$[[ inputs.needs ]]`) when the consumer names the jobs. */
+  readonly needs?: readonly Need[] | Interpolated;
   readonly rules?: readonly Rule[] | Interpolated;
   readonly artifacts?: Artifacts;
   readonly cache?: Cache | readonly Cache[];

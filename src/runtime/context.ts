@@ -7,6 +7,10 @@ import { Redactor } from './redact.ts';
 export const CI_VARIABLES = [
   'CI',
   'GITLAB_CI',
+  // A GitLab access token in a masked CI/CD variable, under semantic-release's names: a secret, which
+  // the action that reads it registers with the redactor.
+  'GITLAB_TOKEN',
+  'GL_TOKEN',
   'CI_API_V4_URL',
   'CI_COMMIT_BEFORE_SHA',
   'CI_COMMIT_BRANCH',
