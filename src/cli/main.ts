@@ -32,6 +32,7 @@ function help(): string {
     '',
     'Usage: oneex-ci <component> <action>',
     '       oneex-ci <component> --help',
+    "       oneex-ci check [file…]      check a .gitlab-ci.yml against this release's components",
     '',
     'Commands:',
     ...lines,
@@ -77,6 +78,10 @@ export async function main(io: Io): Promise<number> {
     if (first === '--version' || first === '-v') {
       io.stdout.write(`${VERSION}\n`);
       return EXIT.ok;
+    }
+    if (first === 'check') {
+      const { check } = await import('../check/command.ts');
+      return await check(io.argv.slice(1), io);
     }
     // Commands for developers' machines rather than jobs; loaded only when used.
     if (first === 'hooks')

@@ -154,6 +154,7 @@ export interface JobResult {
   readonly name: string;
   readonly status: JobStatus;
   readonly exitCode: number;
+  readonly durationMs: number;
   readonly log: string;
 }
 
@@ -179,7 +180,8 @@ export interface RunOptions {
 }
 
 // gitlab-ci-local ends each job with `<job> finished in <time>`, then ` FAIL <code>` or ` WARN <code>`.
-const FINISHED = /^(.+?) finished in .*?(?:\s(FAIL|WARN)\s+(\d+))?\s*$/;
+const FINISHED = /^(.+?) finished in ([\d.]+) (ms|s|min)(?:\s+(FAIL|WARN)\s+(\d+))?\s*$/;
+const UNIT_MS = { ms: 1, s: 1000, min: 60_000 } as const;
 
 export async function runPipeline(
   library: Library,
@@ -236,9 +238,10 @@ export async function runPipeline(
     if (match?.[1] === undefined || !existsSync(join(state, 'output', `${match[1]}.log`))) continue;
     const name = match[1];
     const status: JobStatus =
-      match[2] === 'FAIL' ? 'failed' : match[2] === 'WARN' ? 'allowed-failure' : 'success';
+      match[4] === 'FAIL' ? 'failed' : match[4] === 'WARN' ? 'allowed-failure' : 'success';
     const log = await readFile(join(state, 'output', `${name}.log`), 'utf8');
-    jobs.set(name, { name, status, exitCode: Number(match[3] ?? 0), log });
+    const durationMs = Number(match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS];
+    jobs.set(name, { name, status, exitCode: Number(match[5] ?? 0), durationMs, log });
   }
   return {
     exitCode,
