@@ -31,8 +31,9 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __oneexCreateRequire } from 'node:module';\nconst require = __oneexCreateRequire(import.meta.url);",
   },
-  // Loads its plugins by name at run time: it runs from the package installed beside the CLI.
-  external: ['semantic-release'],
+  // semantic-release loads its plugins by name at run time: it and its plugins run from the packages
+  // installed beside the CLI.
+  external: ['semantic-release', '@semantic-release/release-notes-generator'],
   logLevel: 'warning',
 });
 await chmod('dist/oneex-ci.mjs', 0o755);

@@ -84,6 +84,12 @@ export const inputs = {
       'Dotenv report of the next-version job: `NEXT_VERSION` (empty when no release is due), `NEXT_VERSION_TAG`, `NEXT_VERSION_TYPE`.',
     regex: '^[^/\\\\][^\\\\]*$',
   },
+  notes_file: {
+    default: 'release-notes.md',
+    description:
+      'File `oneex-ci semantic-release notes` writes the notes of a release tag to, in a tag pipeline, for a job with the `release:` keyword (a CI/CD catalog project releases that way).',
+    regex: '^[^/\\\\][^\\\\]*$',
+  },
 } as const satisfies InputSpecs;
 
 export default defineComponent({
@@ -118,6 +124,7 @@ environment, never a command line.
   actions: {
     'next-version': () => import('./next-version.ts'),
     release: () => import('./release.ts'),
+    notes: () => import('./notes.ts'),
   },
   jobs: (inputs) => ({
     [inputs.next_version_as]: {
