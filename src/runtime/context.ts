@@ -25,6 +25,7 @@ export const CI_VARIABLES = [
   'CI_ENVIRONMENT_URL',
   'CI_JOB_ID',
   'CI_JOB_NAME',
+  'CI_JOB_STATUS',
   'CI_JOB_TOKEN',
   'CI_JOB_URL',
   'CI_MERGE_REQUEST_DIFF_BASE_SHA',
@@ -44,6 +45,8 @@ export const CI_VARIABLES = [
   'CI_REGISTRY',
   'CI_SERVER_FQDN',
   'CI_SERVER_URL',
+  // The job's GitLab ID token for Vault (an `id_tokens` entry, see src/vault/inputs.ts): a secret.
+  'ONEEX_VAULT_ID_TOKEN',
 ] as const;
 
 export type CiVariable = (typeof CI_VARIABLES)[number];
@@ -79,6 +82,7 @@ export function createContext(options: {
   const ci = ciEnv(options.env);
   // The job token is a secret like any other, though GitLab masks it too.
   if (ci.CI_JOB_TOKEN !== undefined) redactor.add(ci.CI_JOB_TOKEN);
+  if (ci.ONEEX_VAULT_ID_TOKEN !== undefined) redactor.add(ci.ONEEX_VAULT_ID_TOKEN);
   const log = new Logger({ out: options.out, colour: wantsColour(options.env, options.isTTY), redactor });
   return { cwd: options.cwd, ci, log, redactor };
 }
