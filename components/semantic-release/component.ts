@@ -1,5 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/index.ts';
 
 // A maintenance branch as semantic-release's default config names them (`1.x`, `1.2.x`), as a GitLab
 // rules regex: the release job runs on them as on the default branch.
@@ -84,6 +85,12 @@ export const inputs = {
       'Dotenv report of the next-version job: `NEXT_VERSION` (empty when no release is due), `NEXT_VERSION_TAG`, `NEXT_VERSION_TYPE`.',
     regex: '^[^/\\\\][^\\\\]*$',
   },
+  token_vault_path: {
+    default: '',
+    description:
+      'Vault reference of the GitLab token the release job uses, e.g. `kv/data/ci/gitlab#release_token`; the job logs in to Vault with its ID token (the `vault_*` inputs). Empty: the masked, protected CI/CD variable `GITLAB_TOKEN` (or `GL_TOKEN`).',
+  },
+  ...vaultInputs(),
   notes_file: {
     default: 'release-notes.md',
     description:
@@ -116,7 +123,8 @@ Commits, the branches above, \`@semantic-release/gitlab\`, and optionally a chan
 
 The release job needs a GitLab token that can push tags and create releases (a project access token
 with the \`api\` and \`write_repository\` scopes and the Maintainer role, or Developer where tags are
-not protected), in the masked, protected CI/CD variable \`GITLAB_TOKEN\` (or \`GL_TOKEN\`). It reaches git through a credential helper and semantic-release through its
+not protected): read from Vault (\`token_vault_path\`, logged in with the job's ID token), or the
+masked, protected CI/CD variable \`GITLAB_TOKEN\` (or \`GL_TOKEN\`). It reaches git through a credential helper and semantic-release through its
 environment, never a command line.
 `,
   inputs,
@@ -146,6 +154,7 @@ environment, never a command line.
       needs: inputs.needs,
       rules: inputs.rules,
       variables: { GIT_DEPTH: '0', GIT_STRATEGY: 'clone' },
+      id_tokens: vaultIdTokens(inputs),
       run: 'release',
       resource_group: 'semantic-release',
       interruptible: false,

@@ -14,7 +14,7 @@ import { gitlabToken } from './token.ts';
 const action: Action<typeof declared> = async (inputs, context) => {
   // Everything that can be checked first is: no token or no project fails before any git command.
   const projectUrl = projectGitUrl(context);
-  const token = await gitlabToken(context);
+  const token = await gitlabToken(inputs, context);
   const config = await repositoryConfig(context.cwd);
   context.log.info(`GitLab token: ${token.source}.`);
   context.log.info(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeRequestNotes } from '../../doubles/gitlab-api/notes.ts';
 import { addIssue, addMergedMergeRequest, issuesOf, releasesOf } from '../../doubles/gitlab-api/releases.ts';
 import type { GitLabApiDouble, Role } from '../../doubles/gitlab-api-double.ts';
+import { type Canaries, createCanaries } from '../../support/canary.ts';
 import {
   type Library,
   type PipelineResult,
@@ -10,6 +11,7 @@ import {
   removeAll,
   runPipeline,
 } from '../../support/local-pipeline.ts';
+import { startVault, type VaultFixture } from '../../support/vault.ts';
 import { createReleaseProject, gitlabVariables, startGitLab } from './fixture.ts';
 
 // End to end: consumer pipelines that include the semantic-release component as users do, run by
@@ -31,7 +33,7 @@ build-image:
   stage: build
   needs: [next-version]
   script:
-    - echo "image tag harbor.oneex.fr/oneex/back:\${NEXT_VERSION:-$CI_COMMIT_SHORT_SHA}"
+    - echo "image tag harbor.oneex.fr/$CI_PROJECT_PATH:\${NEXT_VERSION:-$CI_COMMIT_SHORT_SHA}"
 `;
 
 const TOKEN = 'glpat-Rel3ase-T0ken-9f8e7d6c5b4a';
@@ -60,21 +62,26 @@ afterAll(async () => {
 const dotenvReport = async (result: PipelineResult): Promise<string | undefined> =>
   (await result.artifacts('next-version'))['.gitlab-ci-reports/dotenv/next-version.env'];
 
-async function project(path: string, members: Record<string, Role> = { 'release-bot': 'maintainer' }) {
+async function project(
+  path: string,
+  members: Record<string, Role> = { 'release-bot': 'maintainer' },
+  pipeline = PIPELINE,
+) {
   const created = await createReleaseProject({
     library,
     gitlab,
     path,
     members,
-    files: { '.gitlab-ci.yml': PIPELINE },
+    files: { '.gitlab-ci.yml': pipeline },
   });
   cleanup.push(created.consumer.dir, created.server);
   return created;
 }
 
-describe('semantic-release component, default branch', () => {
+// Each test has its own project; they run side by side (the machine waits on processes more than CPU).
+describe.concurrent('semantic-release component, default branch', () => {
   it('releases the next version with notes, tags the remote, comments, and feeds the image tag', async () => {
-    const app = await project('oneex/back');
+    const app = await project('oneex/api');
     await app.consumer.git(['tag', 'v1.2.0']);
     const fix = await app.consumer.commit({ message: 'fix(api): refuse expired documents' });
     const feat = await app.consumer.commit({ message: 'feat(scan): read the MRZ of passports' });
@@ -92,7 +99,7 @@ describe('semantic-release component, default branch', () => {
     expect(await dotenvReport(result)).toBe(
       'NEXT_VERSION=1.3.0\nNEXT_VERSION_TAG=v1.3.0\nNEXT_VERSION_TYPE=minor\n',
     );
-    expect(result.job('build-image').log).toContain('image tag harbor.oneex.fr/oneex/back:1.3.0');
+    expect(result.job('build-image').log).toContain('image tag harbor.oneex.fr/oneex/api:1.3.0');
 
     const release = result.job('release');
     expect(release.status, release.log).toBe('success');
@@ -106,7 +113,7 @@ describe('semantic-release component, default branch', () => {
     expect(created?.description).toMatch(/### Features[\s\S]*\*\*scan:\*\* read the MRZ of passports/);
     expect(created?.description).toMatch(/### Bug Fixes[\s\S]*\*\*api:\*\* refuse expired documents/);
     expect(created?.description).not.toContain('tidy the scripts');
-    expect(created?.description).toContain(`https://gitlab.oneex.test/oneex/back/commit/${fix}`);
+    expect(created?.description).toContain(`https://gitlab.oneex.test/oneex/api/commit/${fix}`);
     expect(
       mergeRequestNotes(gitlab, app.project.id, 3)
         .map((n) => n.body)
@@ -140,7 +147,7 @@ describe('semantic-release component, default branch', () => {
 
     expect(result.job('next-version').log).toContain('would release nothing');
     expect(await dotenvReport(result)).toBe('NEXT_VERSION=\nNEXT_VERSION_TAG=\nNEXT_VERSION_TYPE=\n');
-    expect(result.job('build-image').log).toMatch(/image tag harbor\.oneex\.fr\/oneex\/back:[0-9a-f]{8}/);
+    expect(result.job('build-image').log).toMatch(/image tag harbor\.oneex\.fr\/oneex\/front:[0-9a-f]{8}/);
     expect(result.job('release').status).toBe('success');
     expect(result.job('release').log).toContain('No release');
     expect(Object.keys(await app.remoteTags())).toEqual(['v2.0.0']);
@@ -221,5 +228,75 @@ describe('semantic-release component, merge request', () => {
     // A dry run: nothing was pushed, nothing asked of GitLab.
     expect(Object.keys(await app.remoteTags())).toEqual(['v1.2.0']);
     expect(gitlab.requests.filter((r) => r.path.startsWith(`/projects/${app.project.id}`))).toEqual([]);
+  });
+});
+
+describe('semantic-release component, token from Vault', () => {
+  let fx: VaultFixture;
+  let canaries: Canaries;
+  beforeAll(async () => {
+    fx = await startVault();
+    canaries = createCanaries(fx.vault);
+  });
+  afterAll(() => fx?.stop());
+
+  it('logs in with the job ID token, releases with the token it read, and leaks it nowhere', async () => {
+    const refs = canaries.seed({ mount: 'kv', path: 'oneex/back/release', fields: ['token'] });
+    const token = canaries.valueOf(refs.token ?? '');
+    const bot = gitlab.addUser('vault-release-bot');
+    gitlab.addToken(token, bot, ['api', 'write_repository']);
+    const pipeline = PIPELINE.replace(
+      '      needs: [test]\n',
+      `      needs: [test]\n      token_vault_path: ${refs.token}\n      vault_role: oneex-back\n`,
+    );
+    const app = await project('oneex/back', { 'vault-release-bot': 'maintainer' }, pipeline);
+    await app.consumer.git(['tag', 'v0.4.1']);
+    await app.consumer.commit({ message: 'feat: verify driving licences' });
+    await app.push();
+    const idToken = canaries.watch('ID token', await fx.issuer.mint({ ref: 'main', refProtected: true }));
+
+    const result = await runPipeline(library, app.consumer, {
+      jobs: ['release'],
+      variables: {
+        ...gitlabVariables(gitlab, app),
+        VAULT_ADDR: fx.vault.address,
+        ONEEX_VAULT_ID_TOKEN: idToken,
+      },
+    });
+
+    const release = result.job('release');
+    expect(release.status, release.log).toBe('success');
+    expect(release.log).toContain('GitLab token: Vault (kv/data/oneex/back/release#token).');
+    expect(release.log).toContain('Released 0.5.0 (tag v0.5.0)');
+    expect(releasesOf(gitlab, app.project).map((r) => r.author.username)).toEqual(['vault-release-bot']);
+    expect(Object.keys(await app.remoteTags())).toEqual(['v0.4.1', 'v0.5.0']);
+    await canaries.assertNoLeak(result, app.consumer);
+  });
+
+  it('fails before any git command when Vault refuses the job, naming the claim', async () => {
+    const refs = canaries.seed({ mount: 'kv', path: 'oneex/back/release2', fields: ['token'] });
+    const pipeline = PIPELINE.replace(
+      '      needs: [test]\n',
+      `      needs: [test]\n      token_vault_path: ${refs.token}\n      vault_role: oneex-back\n`,
+    );
+    const app = await project('oneex/back', {}, pipeline);
+    await app.consumer.commit({ message: 'fix: nothing' });
+    await app.push();
+    const idToken = canaries.watch('ID token', await fx.issuer.mint({ ref: 'main', refProtected: false }));
+
+    const result = await runPipeline(library, app.consumer, {
+      jobs: ['release'],
+      variables: {
+        ...gitlabVariables(gitlab, app),
+        VAULT_ADDR: fx.vault.address,
+        ONEEX_VAULT_ID_TOKEN: idToken,
+      },
+    });
+
+    expect(result.job('release').status).toBe('failed');
+    expect(result.job('release').log).toContain('EVAULT_CLAIMS');
+    expect(result.job('release').log).not.toContain('semantic-release version');
+    expect(await app.remoteTags()).toEqual({});
+    await canaries.assertNoLeak(result, app.consumer);
   });
 });
