@@ -191,3 +191,38 @@ describe("the library's .gitlab-ci.yml", () => {
     expect(artifacts['release-notes.md']).toMatch(/### Bug Fixes[\s\S]*\*\*image:\*\* keep the digest/);
   });
 });
+
+describe('the package the job image installs', () => {
+  it('holds the CLI, the templates and the shared convention, and depends on what runs beside the CLI', async () => {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const [pack] = JSON.parse(stdout) as { files: { path: string }[] }[];
+    const files = (pack?.files ?? []).map((f) => f.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/oneex-ci.mjs',
+        'templates/semantic-release.yml',
+        'conventions/commitlint.mjs',
+        'package.json',
+      ]),
+    );
+    expect(files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/'))).toBe(false);
+    const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    // Loaded by name at run time, so installed, not bundled (scripts/bundle.ts keeps them external).
+    for (const name of [
+      'semantic-release',
+      '@semantic-release/gitlab',
+      '@semantic-release/changelog',
+      '@semantic-release/git',
+      '@semantic-release/release-notes-generator',
+      'conventional-changelog-conventionalcommits',
+    ])
+      expect(manifest.dependencies[name], name).toBeDefined();
+    const containerfile = await readFile(join(ROOT, 'images', 'oneex-ci', 'Containerfile'), 'utf8');
+    expect(containerfile).toMatch(/npm install --global .*\/tmp\/oneex-ci\/\*\.tgz/);
+  });
+});
