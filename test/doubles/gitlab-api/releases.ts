@@ -22,6 +22,7 @@ import { addMergeRequest } from './notes.ts';
 //   tag); a second release on a tag is 409 `{"message":"Release already exists"}`;
 // - the merge requests of a commit, the issues a merge request closes, notes on merge requests and
 //   issues; issues searched by title and created (the plugin's failure issue).
+// - the repository's tags (Renovate's gitlab-tags datasource reads them to find component releases).
 // Tags are read from the project's bare repository (`setRepository`), where the release pushes them.
 
 const LEVEL = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 } as const;
@@ -193,7 +194,59 @@ const needsApiScope = (request: RequestContext): Reply | undefined =>
     ? message(403, '403 Forbidden - Insufficient scope')
     : undefined;
 
+/** The bare repository's tags, newest commit first (GitLab's default order: `updated`, descending). */
+function tagsOf(bare: string | undefined): { name: string; sha: string; date: string; message: string }[] {
+  if (bare === undefined) return [];
+  const out = execFileSync(
+    'git',
+    [
+      'for-each-ref',
+      '--sort=-creatordate',
+      '--format=%(refname:short)%09%(*objectname)%(objectname)%09%(creatordate:iso-strict)%09%(contents:subject)',
+      'refs/tags/',
+    ],
+    { cwd: bare, encoding: 'utf8' },
+  );
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', objects = '', date = '', message = ''] = line.split('\t');
+      // An annotated tag prints its commit then itself; a lightweight one only its commit.
+      return { name, sha: objects.slice(0, 40), date, message };
+    });
+}
+
 export function registerReleases(double: GitLabApiDouble): void {
+  double.route({
+    method: 'GET',
+    pattern: '/projects/:id/repository/tags',
+    handle: (request, d) => {
+      const project = visibleProject(request, d, 'reporter');
+      if ('status' in project) return project;
+      const releases = releasesOf(d, project);
+      const tags = tagsOf(storeOf(d).repositories.get(project.id)).map((tag) => {
+        const release = releases.find((r) => r.tag_name === tag.name);
+        return {
+          name: tag.name,
+          message: tag.message,
+          target: tag.sha,
+          commit: {
+            id: tag.sha,
+            short_id: tag.sha.slice(0, 8),
+            created_at: tag.date,
+            committed_date: tag.date,
+          },
+          release:
+            release === undefined ? null : { tag_name: release.tag_name, description: release.description },
+          protected: false,
+          created_at: tag.date,
+        };
+      });
+      return paginate(request, tags, d.url);
+    },
+  });
+
   double.route({
     method: 'GET',
     pattern: '/projects/:id',
