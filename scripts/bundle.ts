@@ -26,14 +26,21 @@ await build({
   minify: true,
   legalComments: 'linked',
   sourcemap: false,
-  define: { __ONEEX_CI_VERSION__: JSON.stringify(version) },
+  // CommonJS dependencies that find their data files beside their code (@cdktf/hcl2json) read
+  // __dirname, which an ES module lacks: give them the directory of the chunk they are bundled into.
+  define: { __ONEEX_CI_VERSION__: JSON.stringify(version), __dirname: 'import.meta.dirname' },
+  external: [
+    // Required by @cdktf/hcl2json's Go runtime only where Node has no global `performance` (Node < 16).
+    'performance',
+    // semantic-release loads its plugins by name at run time: it and its plugins run from the
+    // packages installed beside the CLI.
+    'semantic-release',
+    '@semantic-release/release-notes-generator',
+  ],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __oneexCreateRequire } from 'node:module';\nconst require = __oneexCreateRequire(import.meta.url);",
   },
-  // semantic-release loads its plugins by name at run time: it and its plugins run from the packages
-  // installed beside the CLI.
-  external: ['semantic-release', '@semantic-release/release-notes-generator'],
   logLevel: 'warning',
 });
 await chmod('dist/oneex-ci.mjs', 0o755);
@@ -41,3 +48,5 @@ await chmod('dist/oneex-ci.mjs', 0o755);
 // Data files that bundled packages read beside their own code at run time.
 const DATA_FILES = ['node_modules/@commitlint/config-validator/lib/commitlint.schema.json'];
 for (const file of DATA_FILES) await copyFile(file, `dist/chunks/${basename(file)}`);
+// @cdktf/hcl2json reads its WebAssembly from `<its lib dir>/..`: dist/ for a chunk in dist/chunks/.
+await copyFile('node_modules/@cdktf/hcl2json/main.wasm.gz', 'dist/main.wasm.gz');

@@ -188,7 +188,12 @@ function checkJobs(
       problems.push({ ...at, message: 'job name is not set by an input (consumers cannot rename it)' });
     }
     const stageInput = WHOLE_INPUT.exec(typeof body.stage === 'string' ? body.stage : '')?.[1];
-    if (stageInput === undefined) {
+    // A template written hidden (`.name`, not made hidden by an input) is only ever extended: the job
+    // that extends it has the stage.
+    const extendedOnly = name.startsWith('.') && body.stage === undefined;
+    if (extendedOnly) {
+      // No stage of its own: the job that extends it has one, and is checked.
+    } else if (stageInput === undefined) {
       problems.push({ ...at, message: 'stage is not set by an input (consumers cannot restage it)' });
     } else {
       const stageDefault = inputs[stageInput]?.default;
@@ -279,7 +284,7 @@ export function checkTemplate(
   const samples = Object.fromEntries(
     Object.entries(inputs).map(([name, input]) => [name, sampleValue(input, examples[name])]),
   );
-  const interpolated = interpolate(jobs, samples);
+  const interpolated = resolveExtends(interpolate(jobs, samples) as Record<string, unknown>);
   if (!ci(interpolated)) {
     problems.push({
       file,
@@ -287,6 +292,40 @@ export function checkTemplate(
     });
   }
   return problems;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const previous = merged[key];
+    merged[key] = isObject(previous) && isObject(value) ? deepMerge(previous, value) : value;
+  }
+  return merged;
+}
+
+/**
+ * Jobs as GitLab validates them: each `extends:` of a job of the same document is merged in (hashes
+ * deeply, anything else replaced, the job's own keys last), so a job may take keys such as its
+ * environment's name from the template it extends.
+ */
+export function resolveExtends(jobs: Record<string, unknown>): Record<string, unknown> {
+  const resolve = (name: string, seen: readonly string[]): unknown => {
+    const job = jobs[name];
+    if (!isObject(job) || job.extends === undefined) return job;
+    const parents = Array.isArray(job.extends) ? job.extends : [job.extends];
+    let merged: Record<string, unknown> = {};
+    for (const parent of parents) {
+      if (typeof parent !== 'string' || !(parent in jobs) || seen.includes(parent)) return job;
+      const resolved = resolve(parent, [...seen, parent]);
+      if (isObject(resolved)) merged = deepMerge(merged, resolved);
+    }
+    const { extends: _, ...own } = job;
+    return deepMerge(merged, own);
+  };
+  return Object.fromEntries(Object.keys(jobs).map((name) => [name, resolve(name, [name])]));
 }
 
 export const formatProblem = (p: Problem): string =>

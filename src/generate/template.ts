@@ -71,10 +71,20 @@ export function renderJob(component: Component, job: ComponentJob): Record<strin
   if (run !== undefined && keywords.script !== undefined) {
     throw new Error(`component "${component.name}": a job has both \`run\` and \`script\`; keep one.`);
   }
-  const variables: Record<string, VariableValue> = { ...inputVariables(component), ...keywords.variables };
+  // A template for `extends:` that runs nothing of its own carries only what it declares: the job
+  // that extends it brings the input variables. A job with any script runs the CLI and needs them.
+  const template =
+    run === undefined &&
+    keywords.script === undefined &&
+    keywords.before_script === undefined &&
+    keywords.after_script === undefined;
+  const variables: Record<string, VariableValue> = {
+    ...(template ? {} : inputVariables(component)),
+    ...keywords.variables,
+  };
   const full: Job = {
     ...keywords,
-    variables,
+    ...(Object.keys(variables).length > 0 ? { variables } : {}),
     ...(run !== undefined ? { script: [`${CLI_COMMAND} ${component.name} ${run}`] } : {}),
   };
   const ordered: Record<string, unknown> = {};

@@ -24,7 +24,7 @@ export interface Artifacts {
   readonly exclude?: readonly string[];
   readonly expire_in?: string;
   readonly when?: 'on_success' | 'on_failure' | 'always';
-  readonly access?: 'all' | 'developer' | 'maintainer' | 'none';
+  readonly access?: 'all' | 'developer' | 'maintainer' | 'none' | Interpolated;
   readonly expose_as?: string;
   readonly name?: string;
   readonly reports?: {
@@ -44,7 +44,8 @@ export interface Cache {
 }
 
 export interface Environment {
-  readonly name: string;
+  /** Optional only for a job that takes its environment's name from an `extends:` template. */
+  readonly name?: string;
   readonly url?: string;
   readonly action?: 'start' | 'prepare' | 'stop' | 'verify' | 'access';
   readonly deployment_tier?: 'production' | 'staging' | 'testing' | 'development' | 'other';

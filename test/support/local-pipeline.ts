@@ -177,7 +177,17 @@ export interface RunOptions {
   /** CI/CD variables (project level), e.g. predefined variables of a merge request pipeline. */
   readonly variables?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** Directories put first on the jobs' PATH: test doubles of tools this machine lacks, under their names. */
+  readonly path?: readonly string[];
 }
+
+/**
+ * The file name gitlab-ci-local gives a job's log, artifacts and build directory: each run of
+ * characters other than letters, digits, `_` and `-` in base64url (`terraform:plan:test` ->
+ * `terraformOgplanOgtest`), as its `safeDockerString` does.
+ */
+export const safeJobName = (name: string): string =>
+  name.replace(/[^\w-]+/g, (run) => Buffer.from(run).toString('base64url'));
 
 // gitlab-ci-local ends each job with `<job> finished in <time>`, then ` FAIL <code>` or ` WARN <code>`.
 const FINISHED = /^(.+?) finished in ([\d.]+) (ms|s|min)(?:\s+(FAIL|WARN)\s+(\d+))?\s*$/;
@@ -206,7 +216,13 @@ export async function runPipeline(
   const env = {
     ...process.env,
     GIT_CONFIG_GLOBAL: library.gitConfig,
-    PATH: [library.binDir, join(ROOT, 'node_modules', '.bin'), nodeBin, process.env.PATH ?? ''].join(':'),
+    PATH: [
+      ...(options.path ?? []),
+      library.binDir,
+      join(ROOT, 'node_modules', '.bin'),
+      nodeBin,
+      process.env.PATH ?? '',
+    ].join(':'),
     HOME: join(consumer.dir, '.home'),
     FORCE_COLOR: '0',
     // Tests set predefined variables on purpose, to play merge request, tag and push pipelines.
@@ -235,11 +251,12 @@ export async function runPipeline(
   const jobs = new Map<string, JobResult>();
   for (const line of output.split('\n')) {
     const match = FINISHED.exec(line);
-    if (match?.[1] === undefined || !existsSync(join(state, 'output', `${match[1]}.log`))) continue;
+    if (match?.[1] === undefined || !existsSync(join(state, 'output', `${safeJobName(match[1])}.log`)))
+      continue;
     const name = match[1];
     const status: JobStatus =
       match[4] === 'FAIL' ? 'failed' : match[4] === 'WARN' ? 'allowed-failure' : 'success';
-    const log = await readFile(join(state, 'output', `${name}.log`), 'utf8');
+    const log = await readFile(join(state, 'output', `${safeJobName(name)}.log`), 'utf8');
     const durationMs = Number(match[2]) * UNIT_MS[match[3] as keyof typeof UNIT_MS];
     jobs.set(name, { name, status, exitCode: Number(match[5] ?? 0), durationMs, log });
   }
@@ -252,8 +269,8 @@ export async function runPipeline(
       if (job === undefined) throw new Error(`job "${name}" did not run; the pipeline printed:\n${output}`);
       return job;
     },
-    artifacts: (job) => readTree(join(state, 'artifacts', job)),
-    workspace: (job) => join(state, 'builds', job),
+    artifacts: (job) => readTree(join(state, 'artifacts', safeJobName(job))),
+    workspace: (job) => join(state, 'builds', safeJobName(job)),
   };
 }
 

@@ -1,0 +1,36 @@
+import type { RunContext } from '../../src/runtime/context.ts';
+import { providerCredentials } from './credentials.ts';
+import { type Needs, resolveSettings, type Settings, type TerraformInputs } from './settings.ts';
+import { Tool } from './tool.ts';
+
+// What every action starts with, in this order: every input checked, the credentials read, the tool
+// found. Nothing touches the state or the infrastructure before all three succeed.
+
+export interface Workspace {
+  readonly settings: Settings;
+  readonly tool: Tool;
+  readonly toolVersion: string;
+}
+
+export async function openWorkspace(
+  inputs: TerraformInputs,
+  context: RunContext,
+  needs: Needs,
+): Promise<Workspace> {
+  const settings = await resolveSettings(inputs, context, needs);
+  const credentials = await providerCredentials(inputs, context);
+  const tool = new Tool(settings, context, credentials);
+  const toolVersion = await tool.version();
+  const where = settings.state !== undefined ? `, state ${settings.state.name}` : '';
+  context.log.info(
+    `${settings.tool} ${toolVersion}, root module ${settings.rootDirInput}, environment ${settings.environment}${where}`,
+  );
+  return { settings, tool, toolVersion };
+}
+
+/** The job that made the plan this job reads: `terraform:apply:test` -> `terraform:plan:test`. */
+export function planJobOf(context: RunContext, environment: string): string {
+  const name = context.ci.CI_JOB_NAME;
+  const derived = name?.replace(/:(apply|destroy):([^:]+)$/, ':plan:$2');
+  return derived !== undefined && derived !== name ? derived : `the plan job of ${environment}`;
+}

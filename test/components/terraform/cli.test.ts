@@ -1,0 +1,405 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMergeRequest, addNote, mergeRequestNotes } from '../../doubles/gitlab-api/notes.ts';
+import { stateOf } from '../../doubles/gitlab-api/terraform-state.ts';
+import {
+  commands,
+  type Fixtures,
+  type Job,
+  runJob,
+  SMALL_MODULE,
+  startFixtures,
+  toolCalls,
+  writeTree,
+} from './support.ts';
+
+// The terraform actions run by the built CLI as jobs run them, against the CLI double and the GitLab
+// API double: what reaches the tool, what the state becomes, and every refusal.
+
+let fixtures: Fixtures;
+let scratch: string;
+let counter = 0;
+
+beforeAll(async () => {
+  fixtures = await startFixtures();
+  scratch = await mkdtemp(join(tmpdir(), 'oneex-terraform-cli-'));
+});
+afterAll(async () => {
+  await fixtures.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A fresh copy of the small module, with its own state name so tests never share a state. */
+async function workspace(files: Readonly<Record<string, string>> = SMALL_MODULE) {
+  const id = ++counter;
+  const dir = join(scratch, `ws-${id}`);
+  await writeTree(dir, files);
+  const state = `cli-${id}`;
+  const toolLog = join(scratch, `tool-${id}.log`);
+  const job = (action: Job['action'], more: Partial<Omit<Job, 'action'>> = {}) =>
+    runJob(fixtures, {
+      action,
+      cwd: dir,
+      toolLog,
+      ...more,
+      inputs: { state_name: state, ...more.inputs },
+    });
+  return { dir, state, toolLog, job, calls: () => toolCalls(toolLog) };
+}
+
+const projectState = (name: string) => stateOf(fixtures.gitlab, fixtures.project.id, name);
+
+describe('bad inputs fail before anything runs', () => {
+  it.each([
+    [
+      'an unknown environment',
+      { environment: 'prod' },
+      'environment: got "prod"; expected one of "test", "staging", "production", "review"',
+    ],
+    ['a bad state name', { state_name: '../other' }, 'state_name: got "../other"'],
+    [
+      'a missing root module',
+      { root_dir: 'infra' },
+      'root_dir: got "infra"; expected the directory of the root module; infra does not exist',
+    ],
+    [
+      'a var file that is not there',
+      { var_file: 'environments/qa.tfvars' },
+      'environments/qa.tfvars does not exist',
+    ],
+  ])('%s', async (_, inputs, message) => {
+    const ws = await workspace();
+    const result = await ws.job('plan', { inputs });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('[EINPUT]');
+    expect(result.stderr).toContain(message);
+    expect(await ws.calls()).toEqual([]);
+  });
+
+  it('a var file with a syntax error, named with the parser’s message', async () => {
+    const ws = await workspace({ ...SMALL_MODULE, 'environments/test.tfvars': 'names = ["a",\n' });
+    const result = await ws.job('plan');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(
+      /var_file: not set; expected environments\/test\.tfvars to be valid HCL: environments\/test\.tfvars:\d+,\d+/,
+    );
+    expect(result.stderr).toContain('(the default for environment test)');
+    expect(await ws.calls()).toEqual([]);
+  });
+
+  it('a var file that sets a variable the module does not declare, with a suggestion', async () => {
+    const ws = await workspace({ ...SMALL_MODULE, 'environments/test.tfvars': 'name = ["a"]\n' });
+    const result = await ws.job('plan');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('it sets "name" (did you mean "names"?)');
+    expect(await ws.calls()).toEqual([]);
+  });
+
+  it('a root module without the http backend, and a missing job token, together', async () => {
+    const ws = await workspace({
+      ...SMALL_MODULE,
+      'main.tf': SMALL_MODULE['main.tf']?.replace('  backend "http" {}\n', '') ?? '',
+    });
+    const result = await ws.job('plan', { ci: { CI_JOB_TOKEN: undefined } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('2 inputs of component "terraform" are not valid');
+    expect(result.stderr).toContain('declares no backend');
+    expect(result.stderr).toContain('CI_JOB_TOKEN: not set');
+    expect(await ws.calls()).toEqual([]);
+  });
+});
+
+describe('plan and apply on GitLab-managed state', () => {
+  it('plans with a saved plan and a report, applies that plan, and hands on the non-sensitive outputs', async () => {
+    const ws = await workspace();
+    const plan = await ws.job('plan', { ci: { TF_VAR_secret_note: 'canary-var-0b6f1c9e' } });
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(`Plan for test (state ${ws.state}): 2 to add, 0 to change, 0 to destroy.`);
+    expect(plan.stdout).toContain('+ terraform_data.host["a"]  (create)');
+    const work = join(ws.dir, '.oneex-ci/terraform/test');
+    expect(JSON.parse(await readFile(join(work, 'report.json'), 'utf8'))).toEqual({
+      create: 2,
+      update: 0,
+      delete: 0,
+    });
+    const meta = JSON.parse(await readFile(join(work, 'plan.meta.json'), 'utf8'));
+    expect(meta).toMatchObject({
+      commit: 'a'.repeat(40),
+      pipeline: '100',
+      environment: 'test',
+      state: ws.state,
+      tool: 'tofu',
+    });
+
+    const apply = await ws.job('apply');
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('test: applied (2 to add, 0 to change, 0 to destroy).');
+    const state = JSON.parse(projectState(ws.state).data ?? '{}');
+    expect(state.serial).toBe(1);
+    expect(state.resources[0].instances).toHaveLength(2);
+    expect(projectState(ws.state).lock).toBeUndefined();
+    const outputs = JSON.parse(await readFile(join(work, 'outputs.json'), 'utf8'));
+    expect(outputs).toEqual({
+      names: { sensitive: false, type: ['tuple', ['string', 'string']], value: ['a', 'b'] },
+    });
+    expect(apply.stdout).toContain('sensitive, left out: secret_note');
+
+    const calls = await ws.calls();
+    expect(commands(calls)).toEqual([
+      'version',
+      'init',
+      'plan',
+      'show',
+      'version',
+      'init',
+      'apply',
+      'output',
+    ]);
+    const plan_ = calls[2];
+    expect(plan_?.argv).toEqual(
+      expect.arrayContaining([
+        '-input=false',
+        '-detailed-exitcode',
+        `-lock-timeout=10m`,
+        `-var-file=${join(ws.dir, 'environments/test.tfvars')}`,
+      ]),
+    );
+    expect(calls[6]?.argv.at(-1)).toBe(join(work, 'plan.tfplan'));
+    expect(calls[6]?.argv.some((a) => a.startsWith('-var'))).toBe(false);
+    // The job token reaches the tool through the environment only.
+    for (const call of calls) expect(call.argv.join(' ')).not.toContain(fixtures.jobToken);
+    expect(
+      calls[1]?.argv.filter((a) => a.startsWith('-backend-config=')).map((a) => a.split('=')[1]),
+    ).toEqual([
+      'address',
+      'lock_address',
+      'unlock_address',
+      'lock_method',
+      'unlock_method',
+      'retry_wait_min',
+    ]);
+    expect(calls[2]?.env).toMatchObject({
+      TF_HTTP_USERNAME: true,
+      TF_HTTP_PASSWORD: true,
+      TF_PLUGIN_CACHE_DIR: true,
+      TF_IN_AUTOMATION: true,
+    });
+    expect(await readFile(join(ws.dir, '.terraform/terraform.tfstate'), 'utf8')).not.toContain(
+      fixtures.jobToken,
+    );
+  });
+
+  it('applies nothing when the plan changes nothing, and still writes the outputs', async () => {
+    const ws = await workspace();
+    expect((await ws.job('plan')).exitCode).toBe(0);
+    expect((await ws.job('apply')).exitCode).toBe(0);
+    const again = await ws.job('plan', { ci: { CI_PIPELINE_ID: '101' } });
+    expect(again.stdout).toContain('0 to add, 0 to change, 0 to destroy');
+    const apply = await ws.job('apply', { ci: { CI_PIPELINE_ID: '101' } });
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('the plan changes nothing; nothing to apply');
+    expect(commands(await ws.calls()).slice(-3)).toEqual(['version', 'init', 'output']);
+    expect(projectState(ws.state).versions).toHaveLength(1);
+  });
+});
+
+describe('apply refuses any plan but this pipeline’s', () => {
+  it('refuses when there is no saved plan', async () => {
+    const ws = await workspace();
+    const result = await ws.job('apply');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('[ETF_PLAN_MISSING]');
+    expect(result.stderr).toContain('No saved plan at .oneex-ci/terraform/test/plan.tfplan');
+    expect(result.stderr).toContain('terraform:plan:test');
+    expect(commands(await ws.calls())).toEqual(['version']);
+  });
+
+  it('refuses a plan of another commit and pipeline', async () => {
+    const ws = await workspace();
+    expect((await ws.job('plan')).exitCode).toBe(0);
+    const result = await ws.job('apply', { ci: { CI_COMMIT_SHA: 'b'.repeat(40), CI_PIPELINE_ID: '102' } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('[ETF_PLAN_FOREIGN]');
+    expect(result.stderr).toContain('was made for commit aaaaaaaa, this job runs commit bbbbbbbb');
+    expect(result.stderr).toContain('was made by pipeline 100, this is pipeline 102');
+    expect(commands(await ws.calls())).not.toContain('apply');
+    expect(projectState(ws.state).data).toBeUndefined();
+  });
+
+  it('refuses a plan file that is not the one the plan job recorded', async () => {
+    const ws = await workspace();
+    expect((await ws.job('plan')).exitCode).toBe(0);
+    const plan = join(ws.dir, '.oneex-ci/terraform/test/plan.tfplan');
+    await writeFile(plan, `${await readFile(plan, 'utf8')} `);
+    const result = await ws.job('apply');
+    expect(result.stderr).toContain('[ETF_PLAN_FOREIGN]');
+    expect(result.stderr).toContain('its SHA-256 does not match the record');
+    expect(commands(await ws.calls())).not.toContain('apply');
+  });
+
+  it('refuses a stale plan: the state changed after it was made', async () => {
+    const ws = await workspace();
+    expect((await ws.job('plan')).exitCode).toBe(0);
+    // Another pipeline plans and applies the same state in the meantime.
+    const other = join(scratch, `other-${counter}`);
+    await cp(ws.dir, other, { recursive: true });
+    await writeFile(join(other, 'environments/test.tfvars'), 'names = ["a", "b", "z"]\n');
+    const otherJob = {
+      cwd: other,
+      toolLog: ws.toolLog,
+      inputs: { state_name: ws.state },
+      ci: { CI_PIPELINE_ID: '200' },
+    };
+    expect((await runJob(fixtures, { action: 'plan', ...otherJob })).exitCode).toBe(0);
+    expect((await runJob(fixtures, { action: 'apply', ...otherJob })).exitCode).toBe(0);
+
+    const result = await ws.job('apply');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('Saved plan is stale');
+    expect(result.stderr).toContain('[ETF_PLAN_STALE]');
+    expect(result.stderr).toContain(`the state "${ws.state}" changed after the plan was made`);
+    expect(projectState(ws.state).versions).toHaveLength(1);
+    expect(projectState(ws.state).lock).toBeUndefined();
+  });
+});
+
+describe('the state lock', () => {
+  const held = {
+    ID: 'f1e2d3c4-held',
+    Operation: 'OperationTypeApply',
+    Who: 'runner@other-job',
+    Version: '1.9.1',
+    Created: '2026-01-01T00:00:00Z',
+    Info: '',
+    Path: '',
+  };
+
+  it('waits for a lock released within lock_timeout', async () => {
+    const ws = await workspace();
+    projectState(ws.state).lock = { ...held };
+    setTimeout(() => {
+      delete projectState(ws.state).lock;
+    }, 1500);
+    const result = await ws.job('plan', { inputs: { lock_timeout: '60s' } });
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+
+  it('gives up after lock_timeout, naming who holds the lock', async () => {
+    const ws = await workspace();
+    projectState(ws.state).lock = { ...held };
+    const result = await ws.job('plan', { inputs: { lock_timeout: '1s' } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('[ETF_STATE_LOCKED]');
+    expect(result.stderr).toContain('stayed locked by another run for 1s');
+    expect(result.stderr).toContain('runner@other-job');
+    expect(projectState(ws.state).lock?.ID).toBe(held.ID);
+  });
+
+  it('plans for a Developer, who may read but not lock the state, with plan_lock: false', async () => {
+    const ws = await workspace();
+    const locked = await ws.job('plan', { ci: { CI_JOB_TOKEN: fixtures.developerJobToken } });
+    expect(locked.exitCode).toBe(3);
+    expect(locked.stderr).toContain('[ETF_STATE_AUTH]');
+    const unlocked = await ws.job('plan', {
+      ci: { CI_JOB_TOKEN: fixtures.developerJobToken },
+      inputs: { plan_lock: 'false' },
+    });
+    expect(unlocked.exitCode, unlocked.stderr).toBe(0);
+    expect((await ws.calls()).at(-2)?.argv).toContain('-lock=false');
+  });
+});
+
+describe('the merge request note', () => {
+  it('is written once per environment and updated by the next pipeline, past the first page of notes', async () => {
+    const ws = await workspace();
+    const iid = 40 + counter;
+    addMergeRequest(fixtures.gitlab, fixtures.project.id, iid);
+    for (let i = 0; i < 25; i++)
+      addNote(fixtures.gitlab, fixtures.project.id, iid, fixtures.developer, `review comment ${i}`);
+    const mr = {
+      CI_MERGE_REQUEST_IID: String(iid),
+      CI_PIPELINE_SOURCE: 'merge_request_event',
+      GITLAB_TOKEN: fixtures.apiToken,
+    };
+    const first = await ws.job('plan', { inputs: { merge_request_note: 'true' }, ci: mr });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`Merge request !${iid}: plan note created.`);
+    await writeFile(join(ws.dir, 'environments/test.tfvars'), 'names = ["a"]\n');
+    const second = await ws.job('plan', {
+      inputs: { merge_request_note: 'true' },
+      ci: { ...mr, CI_PIPELINE_ID: '101' },
+    });
+    expect(second.stdout).toContain(`Merge request !${iid}: plan note updated.`);
+
+    const ours = mergeRequestNotes(fixtures.gitlab, fixtures.project.id, iid).filter((n) =>
+      n.body.includes('oneex-ci:terraform-plan'),
+    );
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.body).toContain('**1 to add, 0 to change, 0 to destroy**');
+    expect(ours[0]?.body).toContain('+ terraform_data.host["a"]  (create)');
+    expect(
+      fixtures.gitlab.requests.some(
+        (r) => r.path.endsWith('/notes') && r.method === 'GET' && r.auth === 'private-token',
+      ),
+    ).toBe(true);
+    for (const r of [first, second]) expect(`${r.stdout}${r.stderr}`).not.toContain(fixtures.apiToken);
+  });
+
+  it('needs GITLAB_TOKEN, checked before anything runs', async () => {
+    const ws = await workspace();
+    const result = await ws.job('plan', {
+      inputs: { merge_request_note: 'true' },
+      ci: { CI_MERGE_REQUEST_IID: '7' },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'merge_request_note: got "true"; expected the CI/CD variable GITLAB_TOKEN',
+    );
+    expect(await ws.calls()).toEqual([]);
+  });
+});
+
+describe('fmt, validate and destroy', () => {
+  it('fmt fails on a file out of canonical format, naming it', async () => {
+    const ws = await workspace({ ...SMALL_MODULE, 'extra.tf': 'locals {\n\tx = 1 \n}\n' });
+    const result = await ws.job('fmt');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('[ETF_FMT]');
+    expect(result.stderr).toContain('extra.tf');
+    expect((await ws.calls()).at(-1)?.argv).toEqual(['fmt', '-check', '-diff', '-recursive', '-no-color']);
+  });
+
+  it('validate reports each diagnostic with its file and line', async () => {
+    const ws = await workspace({ ...SMALL_MODULE, 'extra.tf': 'locals {\n  x = var.missing\n}\n' });
+    const result = await ws.job('validate');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('extra.tf:2: Reference to undeclared input variable');
+    expect(result.stderr).toContain('[ETF_INVALID]');
+    expect((await ws.calls()).find((c) => c.argv[0] === 'init')?.argv).toContain('-backend=false');
+  });
+
+  it('destroy refuses a lasting environment before anything runs', async () => {
+    const ws = await workspace();
+    const result = await ws.job('destroy', { inputs: { environment: 'staging' } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('[ETF_PROTECTED]');
+    expect(commands(await ws.calls())).toEqual(['version']);
+  });
+
+  it('destroys a review environment, whose state is per branch', async () => {
+    const ws = await workspace();
+    const review = {
+      inputs: { environment: 'review', state_name: '' },
+      ci: { CI_COMMIT_REF_SLUG: `feature-${counter}`, CI_JOB_NAME: 'terraform:plan:review' },
+    };
+    expect((await ws.job('plan', review)).exitCode).toBe(0);
+    expect((await ws.job('apply', review)).exitCode).toBe(0);
+    const state = `review-feature-${counter}`;
+    expect(JSON.parse(projectState(state).data ?? '{}').resources).toHaveLength(1);
+    const destroyed = await ws.job('destroy', review);
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0);
+    expect(JSON.parse(projectState(state).data ?? '{}').resources).toEqual([]);
+  });
+});
