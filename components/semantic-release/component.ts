@@ -121,6 +121,10 @@ The repository's own semantic-release configuration (\`.releaserc*\`, \`release.
 \`release\` key in \`package.json\`) is used when there is one; otherwise the library's: Conventional
 Commits, the branches above, \`@semantic-release/gitlab\`, and optionally a changelog file.
 
+A CI/CD catalog project (this library is one) must create its releases with a job that has the
+\`release:\` keyword: set \`gitlab_release: false\` and \`tag_prefix: ""\`, and in the tag pipeline run
+\`oneex-ci semantic-release notes\`, which writes the tag's notes to \`notes_file\` for that job.
+
 The release job needs a GitLab token that can push tags and create releases (a project access token
 with the \`api\` and \`write_repository\` scopes and the Maintainer role, or Developer where tags are
 not protected): read from Vault (\`token_vault_path\`, logged in with the job's ID token), or the
