@@ -46,6 +46,13 @@ export const CI_VARIABLES = [
   'CI_REGISTRY',
   'CI_SERVER_FQDN',
   'CI_SERVER_URL',
+  // Group-level CI/CD variables the library documents: the Harbor host and its robot account.
+  'HARBOR_HOST',
+  'HARBOR_USERNAME',
+  'HARBOR_PASSWORD',
+  'GITLAB_USER_EMAIL',
+  'GITLAB_USER_LOGIN',
+  'GITLAB_USER_NAME',
   // The job's GitLab ID token for Vault (an `id_tokens` entry, see src/vault/inputs.ts): a secret.
   'ONEEX_VAULT_ID_TOKEN',
 ] as const;
