@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import {
   FORBIDDEN,
   type GitLabApiDouble,
+  LEVEL,
   message,
   PROJECT_NOT_FOUND,
   type ProjectDouble,
@@ -15,7 +16,7 @@ import { addMergeRequest } from './notes.ts';
 // What @semantic-release/gitlab calls (docs.gitlab.com/api/projects, /api/releases,
 // /api/commits#list-merge-requests-associated-with-a-commit, /api/merge_requests, /api/notes,
 // /api/issues), as GitLab answers:
-// - GET /projects/:id: the project with `permissions.project_access.access_level` of the caller;
+// (GET /projects/:id, with the caller's `permissions`, is a built-in endpoint: ./merge-requests.ts.)
 // - releases: list and get (a job token may read them and create them), create: Developer role and
 //   the `api` scope; `tag_name` missing is 400 `{"error":"tag_name is missing"}`; a tag that does not
 //   exist, without `ref`, is 422 `{"message":"Ref is not specified"}` (with `ref`, GitLab creates the
@@ -24,8 +25,6 @@ import { addMergeRequest } from './notes.ts';
 //   issues; issues searched by title and created (the plugin's failure issue).
 // - the repository's tags (Renovate's gitlab-tags datasource reads them to find component releases).
 // Tags are read from the project's bare repository (`setRepository`), where the release pushes them.
-
-const LEVEL = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 } as const;
 
 export interface ReleaseDouble {
   readonly tag_name: string;
@@ -244,29 +243,6 @@ export function registerReleases(double: GitLabApiDouble): void {
         };
       });
       return paginate(request, tags, d.url);
-    },
-  });
-
-  double.route({
-    method: 'GET',
-    pattern: '/projects/:id',
-    handle: (request, d) => {
-      const project = visibleProject(request, d, 'guest');
-      if ('status' in project) return project;
-      const level = levelOf(project, request) ?? 0;
-      return {
-        status: 200,
-        body: {
-          id: project.id,
-          name: project.path.split('/').pop(),
-          path: project.path.split('/').pop(),
-          path_with_namespace: project.path,
-          default_branch: 'main',
-          visibility: 'private',
-          web_url: projectUrl(d, project),
-          permissions: { project_access: { access_level: level, notification_level: 3 }, group_access: null },
-        },
-      };
     },
   });
 
