@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import semanticRelease from '../../components/semantic-release/component.ts';
+import { parseTemplate } from '../../src/generate/files.ts';
 import { CLI_IMAGE_REPOSITORY, inputVariables } from '../../src/generate/template.ts';
 import type { Component } from '../../src/model/component.ts';
 import {
@@ -143,6 +144,15 @@ describe("the library's .gitlab-ci.yml", () => {
     expect(inputVariables(semanticRelease as unknown as Component).ONEEX_CI_IMAGE).toBe(
       `${CLI_IMAGE_REPOSITORY}:$[[ component.version ]]`,
     );
+  });
+
+  it('passes only inputs the included components declare, as GitLab requires', async () => {
+    for (const entry of pipeline.include) {
+      const name = /\/([a-z0-9-]+)@\$CI_COMMIT_SHA$/.exec(entry.component)?.[1] ?? '';
+      const { header } = parseTemplate(await readFile(join(ROOT, 'templates', `${name}.yml`), 'utf8'));
+      const declared = Object.keys((header as { spec: { inputs: object } }).spec.inputs);
+      expect(declared, name).toEqual(expect.arrayContaining(Object.keys(entry.inputs ?? {})));
+    }
   });
 
   it('gives each kind of pipeline its jobs: checks, then the release on main, the catalog release on tags', async () => {
