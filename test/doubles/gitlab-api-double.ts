@@ -13,7 +13,14 @@ import type { AddressInfo } from 'node:net';
 // merge request notes and the Terraform state API are built in; add others (releases) the same way.
 
 export type Role = 'guest' | 'reporter' | 'developer' | 'maintainer' | 'owner';
-const LEVEL: Record<Role, number> = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 };
+/** GitLab's access levels (`permissions.project_access.access_level`). */
+export const LEVEL: Record<Role, number> = {
+  guest: 10,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
 
 export interface UserDouble {
   readonly id: number;

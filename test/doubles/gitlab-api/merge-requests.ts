@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   type GitLabApiDouble,
+  LEVEL,
   message,
   paginate,
   type Reply,
@@ -116,6 +117,14 @@ const labelsOf = (value: unknown): string[] | undefined =>
       ? value.map(String)
       : undefined;
 
+function access(
+  project: { readonly members: ReadonlyMap<number, keyof typeof LEVEL> },
+  request: RequestContext,
+): { access_level: number; notification_level: number } | null {
+  const role = request.caller === undefined ? undefined : project.members.get(request.caller.user.id);
+  return role === undefined ? null : { access_level: LEVEL[role], notification_level: 3 };
+}
+
 export function registerMergeRequests(double: GitLabApiDouble): void {
   double.route({
     method: 'GET',
@@ -135,6 +144,8 @@ export function registerMergeRequests(double: GitLabApiDouble): void {
           visibility: 'private',
           web_url: `${d.url}/${project.path}`,
           http_url_to_repo: `${d.url}/${project.path}.git`,
+          // The caller's own access, which clients check before writing (@semantic-release/gitlab).
+          permissions: { project_access: access(project, request), group_access: null },
         },
       };
     },
