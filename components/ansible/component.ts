@@ -1,6 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import { envName, type InputSpecs } from '../../src/model/inputs.ts';
-import { vaultIdTokens, vaultInputs } from '../../src/vault/index.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 import { GALAXY_CACHE_DIR, LINT_REPORT_FILE } from './paths.ts';
 
 // A path inside the repository: relative, no `..` segment, no leading `-` (it would read as an option).

@@ -2,7 +2,7 @@ import type { ComponentJob } from '../../src/model/component.ts';
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
 import type { Interpolated } from '../../src/model/job.ts';
-import { vaultIdTokens, vaultInputs } from '../../src/vault/index.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 
 const ON_DEFAULT_BRANCH = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';
 const RELEASE_TAG = '$CI_COMMIT_TAG =~ /^v?[0-9]+\\.[0-9]+\\.[0-9]+$/';

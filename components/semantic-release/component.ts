@@ -1,6 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
-import { vaultIdTokens, vaultInputs } from '../../src/vault/index.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 
 // A maintenance branch as semantic-release's default config names them (`1.x`, `1.2.x`), as a GitLab
 // rules regex: the release job runs on them as on the default branch.

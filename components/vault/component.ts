@@ -1,5 +1,4 @@
-import { CLI_COMMAND } from '../../src/generate/template.ts';
-import { defineComponent, jobInputs } from '../../src/model/component.ts';
+import { CLI_COMMAND, defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
 import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 import { SOURCE_ENV_SCRIPT } from './session.ts';

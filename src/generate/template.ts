@@ -9,7 +9,9 @@ import type { Job, VariableValue } from '../model/job.ts';
 /** Where the library's released image lives; a group-level CI/CD variable of the same name overrides it. */
 export const CLI_IMAGE_REPOSITORY = 'harbor.oneex.fr/oneex/ci-components/oneex-ci';
 export const CLI_IMAGE_VARIABLE = 'ONEEX_CI_IMAGE';
-export const CLI_COMMAND = 'oneex-ci';
+export { CLI_COMMAND } from '../model/component.ts';
+
+import { CLI_COMMAND } from '../model/component.ts';
 
 const JOB_KEY_ORDER: readonly (keyof Job)[] = [
   'extends',

@@ -3,6 +3,9 @@ import type { InputSpec, InputSpecs, ParsedInputs } from './inputs.ts';
 import { interpolation } from './inputs.ts';
 import type { Interpolated, Job } from './job.ts';
 
+/** The CLI every job runs (the package's bin). */
+export const CLI_COMMAND = 'oneex-ci';
+
 /** A job as a component declares it: a GitLab job, plus `run`, the CLI action its script calls. */
 export interface ComponentJob<A extends string = string> extends Job {
   /** `oneex-ci <component> <run>` becomes the script, and every runtime input reaches it as a variable. */
