@@ -10,6 +10,9 @@ export const CI_VARIABLES = [
   // A token with the `api` scope for what the job token may not do (merge request notes): a secret,
   // registered with the redactor by the action that reads it.
   'GITLAB_TOKEN',
+  // The Proxmox VE API token of the bpg/proxmox provider, when a job takes it from a CI/CD variable
+  // rather than from Vault: a secret, registered with the redactor by the action that reads it.
+  'PROXMOX_VE_API_TOKEN',
   'CI_API_V4_URL',
   'CI_COMMIT_BEFORE_SHA',
   'CI_COMMIT_BRANCH',

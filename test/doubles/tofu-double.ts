@@ -14,7 +14,8 @@
 // What it does not do: talk to providers. Resources are instances of `resource` blocks (count and
 // for_each over literals and variables); a change of an instance's configuration is an update. Output
 // and local values may be literals or references to variables and locals (with attribute and index
-// access); anything else fails, saying so. Every call is appended to $TOFU_DOUBLE_LOG as one JSON line.
+// access); anything else fails, saying so. Every call is appended to $TOFU_DOUBLE_LOG as one JSON line (the
+// TF_* and PROXMOX_VE_* variables it saw by name, with a short SHA-256 of each value, never the value).
 
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -1291,9 +1292,24 @@ const COMMANDS: Record<string, (cwd: string, args: string[]) => number | Promise
 };
 
 /** Names of the variables the call saw, never their values: the record must hold no secret. */
+const envNames = (): string[] =>
+  Object.keys(process.env)
+    .filter((k) => /^(TF_|PROXMOX_VE_)/.test(k))
+    .sort();
 function envSeen(): Record<string, boolean> {
-  const names = Object.keys(process.env).filter((k) => /^(TF_|PROXMOX_VE_)/.test(k));
-  return Object.fromEntries(names.sort().map((k) => [k, (process.env[k] ?? '') !== '']));
+  return Object.fromEntries(envNames().map((k) => [k, (process.env[k] ?? '') !== '']));
+}
+/** A short SHA-256 of each value, so a test can check which value the tool got without recording it. */
+function envSha256(): Record<string, string> {
+  return Object.fromEntries(
+    envNames().map((k) => [
+      k,
+      createHash('sha256')
+        .update(process.env[k] ?? '')
+        .digest('hex')
+        .slice(0, 16),
+    ]),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -1326,7 +1342,7 @@ const log = process.env.TOFU_DOUBLE_LOG;
 if (log !== undefined && log !== '') {
   appendFileSync(
     log,
-    `${JSON.stringify({ tool: TOOL, argv: process.argv.slice(2), cwd: process.cwd(), env: envSeen(), exitCode: code, startedAt: started, endedAt: Date.now() })}\n`,
+    `${JSON.stringify({ tool: TOOL, argv: process.argv.slice(2), cwd: process.cwd(), env: envSeen(), envSha256: envSha256(), exitCode: code, startedAt: started, endedAt: Date.now() })}\n`,
   );
 }
 process.exitCode = code;

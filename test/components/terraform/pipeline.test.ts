@@ -1,6 +1,7 @@
 import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMergeRequest, mergeRequestNotes } from '../../doubles/gitlab-api/notes.ts';
 import { stateOf } from '../../doubles/gitlab-api/terraform-state.ts';
 import {
   type Consumer,
@@ -10,18 +11,46 @@ import {
   readTree,
   removeAll,
   runPipeline,
+  safeJobName,
 } from '../../support/local-pipeline.ts';
-import { commands, EXAMPLE, type Fixtures, ROOT, startFixtures, toolCalls } from './support.ts';
+import type { VaultFixture } from '../../support/vault.ts';
+import {
+  commands,
+  EXAMPLE,
+  type Fixtures,
+  INFRA_PROJECT,
+  INFRA_ROLE,
+  ROOT,
+  sha256Prefix,
+  startFixtures,
+  startInfraVault,
+  type ToolCall,
+  toolCalls,
+} from './support.ts';
 
 // The example infrastructure repository's own pipeline, run by gitlab-ci-local with the component
-// included as its users include it: a merge request pipeline, then the default branch's.
+// included as its users include it, its credentials in the Vault double: a merge request pipeline,
+// then the default branch's, then production's manual apply; and a pipeline whose Vault role is not
+// the project's.
 
-const CANARY_TOKEN = 'terraform@pve!ci=7d3c0a52-canary-5e1f-proxmox-token';
+const ENVIRONMENTS = ['test', 'staging', 'production', 'review'] as const;
+/** Each environment's Proxmox API token, in Vault at kv/data/oneex/infra/<environment>. */
+const PROXMOX_TOKENS: Record<(typeof ENVIRONMENTS)[number], string> = {
+  test: 'terraform@pve!ci-test=7d3c0a52-canary-5e1f-proxmox-test',
+  staging: 'terraform@pve!ci-staging=0b9e41d7-canary-4a2c-proxmox-staging',
+  production: 'terraform@pve!ci-production=e52f8c13-canary-9d70-proxmox-production',
+  review: 'terraform@pve!ci-review=93ac7e20-canary-1b8f-proxmox-review',
+};
+const NOTES_TOKEN = 'glpat-canaryNotesToken7f3e9a1c';
+const MERGE_REQUEST = 3;
 
 let fixtures: Fixtures;
+let fx: VaultFixture;
 let library: Library;
 let consumer: Consumer;
+let refused: Consumer | undefined;
 let toolLog: string;
+const idTokens: string[] = [];
 
 async function exampleFiles(dir = EXAMPLE, prefix = ''): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
@@ -34,13 +63,34 @@ async function exampleFiles(dir = EXAMPLE, prefix = ''): Promise<Record<string, 
   return files;
 }
 
-const variables = (extra: Record<string, string> = {}) => ({
-  CI_API_V4_URL: fixtures.gitlab.apiUrl,
-  CI_PROJECT_ID: String(fixtures.project.id),
-  CI_JOB_TOKEN: fixtures.jobToken,
-  PROXMOX_VE_API_TOKEN: CANARY_TOKEN,
-  ...extra,
-});
+/**
+ * The pipeline's CI/CD variables: GitLab's API and job token, the group's VAULT_ADDR and the
+ * project's VAULT_AUTH_ROLE, and the ID token GitLab would mint for the jobs of this ref.
+ */
+async function variables(ref: { name: string; protected: boolean }, extra: Record<string, string> = {}) {
+  const idToken = await fx.issuer.mint({
+    projectPath: INFRA_PROJECT,
+    ref: ref.name,
+    refProtected: ref.protected,
+  });
+  idTokens.push(idToken);
+  return {
+    CI_API_V4_URL: fixtures.gitlab.apiUrl,
+    CI_PROJECT_ID: String(fixtures.project.id),
+    CI_JOB_TOKEN: fixtures.jobToken,
+    VAULT_ADDR: fx.vault.address,
+    VAULT_AUTH_ROLE: INFRA_ROLE,
+    ONEEX_VAULT_ID_TOKEN: idToken,
+    ...extra,
+  };
+}
+const MAIN = { name: 'main', protected: true };
+
+/** The tool calls a job made: its workspace is their working directory. */
+function callsOf(calls: readonly ToolCall[], dir: string, job: string): ToolCall[] {
+  const workspace = join(dir, '.gitlab-ci-local', 'builds', safeJobName(job));
+  return calls.filter((c) => c.cwd === workspace || c.cwd.startsWith(`${workspace}/`));
+}
 
 /** Every file the pipeline left (logs, artifacts, caches, job workspaces), as text. */
 async function everythingWritten(dir: string): Promise<Record<string, string>> {
@@ -51,7 +101,14 @@ async function everythingWritten(dir: string): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  fixtures = await startFixtures();
+  [fixtures, fx] = await Promise.all([startFixtures(), startInfraVault()]);
+  for (const environment of ENVIRONMENTS)
+    fx.vault.putSecret('kv', `oneex/infra/${environment}`, {
+      proxmox_api_token: PROXMOX_TOKENS[environment],
+    });
+  fx.vault.putSecret('kv', 'oneex/infra/gitlab', { notes_token: NOTES_TOKEN });
+  fixtures.gitlab.addToken(NOTES_TOKEN, fixtures.bot, ['api']);
+  addMergeRequest(fixtures.gitlab, fixtures.project.id, MERGE_REQUEST);
   library = await publishLibrary();
   for (const name of ['tofu', 'terraform'])
     await symlink(join(ROOT, 'test', 'doubles', 'tofu-double'), join(library.binDir, name));
@@ -64,8 +121,12 @@ beforeAll(async () => {
   await writeFile(join(library.binDir, 'tofu-double.env'), `TOFU_DOUBLE_LOG='${toolLog}'\n`);
 }, 120_000);
 afterAll(async () => {
-  await fixtures.close();
-  await removeAll(consumer.dir, library.bare.replace('file://', ''));
+  await Promise.all([fixtures.close(), fx.stop()]);
+  await removeAll(
+    consumer.dir,
+    ...(refused !== undefined ? [refused.dir] : []),
+    library.bare.replace('file://', ''),
+  );
 });
 
 describe('the example infrastructure pipeline', () => {
@@ -79,12 +140,16 @@ describe('the example infrastructure pipeline', () => {
         ).replace('memory_mb = 4096', 'memory_mb = 8192'),
       },
     });
+    const before = (await toolCalls(toolLog)).length;
     const pipeline = await runPipeline(library, consumer, {
-      variables: variables({
-        CI_PIPELINE_SOURCE: 'merge_request_event',
-        CI_MERGE_REQUEST_IID: '3',
-        CI_COMMIT_BRANCH: '',
-      }),
+      variables: await variables(
+        { name: 'feature/bigger-db', protected: false },
+        {
+          CI_PIPELINE_SOURCE: 'merge_request_event',
+          CI_MERGE_REQUEST_IID: String(MERGE_REQUEST),
+          CI_COMMIT_BRANCH: '',
+        },
+      ),
       timeoutMs: 600_000,
     });
     const ran = [...pipeline.jobs.keys()].sort();
@@ -115,8 +180,42 @@ describe('the example infrastructure pipeline', () => {
         `.oneex-ci/terraform/${environment}/plan.meta.json`,
         `.oneex-ci/terraform/${environment}/plan.tfplan`,
       ]);
-      expect(pipeline.job(`terraform:plan:${environment}`).log).toContain(`Plan for ${environment}`);
+      const log = pipeline.job(job).log;
+      expect(log).toContain(`Plan for ${environment}`);
+      expect(log).toContain(
+        `PROXMOX_VE_API_TOKEN <- Vault kv/data/oneex/infra/${environment}#proxmox_api_token`,
+      );
+      expect(log).toContain('Vault: token revoked.');
     }
+    // Each job's tool got its environment's token, and only the jobs that use the provider got one.
+    const calls = (await toolCalls(toolLog)).slice(before);
+    for (const environment of ENVIRONMENTS)
+      for (const job of [
+        `terraform:plan:${environment}`,
+        ...(environment === 'review' ? ['terraform:apply:review'] : []),
+      ]) {
+        const made = callsOf(calls, consumer.dir, job);
+        expect(commands(made), job).toContain(job.includes(':plan:') ? 'plan' : 'apply');
+        for (const call of made)
+          expect(call.envSha256.PROXMOX_VE_API_TOKEN, `${job}: ${call.argv[0]}`).toBe(
+            sha256Prefix(PROXMOX_TOKENS[environment]),
+          );
+      }
+    const validate = callsOf(calls, consumer.dir, 'terraform:validate');
+    expect(commands(validate)).toContain('validate');
+    for (const call of validate) expect(call.env.PROXMOX_VE_API_TOKEN).toBeUndefined();
+    // One note per lasting environment, written with the token from Vault.
+    const notes = mergeRequestNotes(fixtures.gitlab, fixtures.project.id, MERGE_REQUEST);
+    expect(notes.map((n) => /oneex-ci:terraform-plan:(\S+) /.exec(n.body)?.[1]).sort()).toEqual([
+      'production',
+      'staging',
+      'test',
+    ]);
+    for (const note of notes) expect(note.author.username).toBe(fixtures.bot.username);
+    expect(pipeline.job('terraform:plan:test').log).toContain(
+      `Merge request !${MERGE_REQUEST}: plan note created.`,
+    );
+    expect(fx.vault.liveTokens()).toEqual([]);
     // The review environment has a state per branch, and its VM exists now.
     const review = JSON.parse(
       stateOf(fixtures.gitlab, fixtures.project.id, 'review-feature-bigger-db').data ?? '{}',
@@ -136,7 +235,10 @@ describe('the example infrastructure pipeline', () => {
       'feature/bigger-db',
     ]);
     const before = (await toolCalls(toolLog)).length;
-    const pipeline = await runPipeline(library, consumer, { variables: variables(), timeoutMs: 600_000 });
+    const pipeline = await runPipeline(library, consumer, {
+      variables: await variables(MAIN),
+      timeoutMs: 600_000,
+    });
     const ran = [...pipeline.jobs.keys()].sort();
     expect(ran, pipeline.output).toEqual([
       'terraform:apply:staging',
@@ -168,14 +270,17 @@ describe('the example infrastructure pipeline', () => {
     const applies = (await toolCalls(toolLog)).slice(before).filter((c) => c.argv[0] === 'apply');
     expect(applies).toHaveLength(2);
     for (const apply of applies) {
-      expect(apply.argv.at(-1)).toMatch(/\.oneex-ci\/terraform\/(test|staging)\/plan\.tfplan$/);
-      expect(apply.env.PROXMOX_VE_API_TOKEN).toBe(true);
+      const environment = /\.oneex-ci\/terraform\/(test|staging)\/plan\.tfplan$/.exec(
+        apply.argv.at(-1) ?? '',
+      )?.[1];
+      expect(environment, apply.argv.join(' ')).toBeDefined();
+      expect(apply.envSha256.PROXMOX_VE_API_TOKEN).toBe(sha256Prefix(PROXMOX_TOKENS[environment as 'test']));
     }
   }, 600_000);
 
   it('applies production when someone plays its manual job', async () => {
     const pipeline = await runPipeline(library, consumer, {
-      variables: variables(),
+      variables: await variables(MAIN),
       jobs: ['terraform:apply:production'],
       manual: ['terraform:apply:production'],
       timeoutMs: 600_000,
@@ -188,13 +293,35 @@ describe('the example infrastructure pipeline', () => {
     );
   }, 600_000);
 
+  it('fails the plan before the tool runs when the Vault role is not the project’s', async () => {
+    refused = await createConsumer({
+      project: 'oneex/infra',
+      files: await exampleFiles(),
+      firstMessage: 'feat: proxmox vms per environment',
+    });
+    const pipeline = await runPipeline(library, refused, {
+      variables: await variables(MAIN, { VAULT_AUTH_ROLE: 'oneex-back' }),
+      jobs: ['terraform:plan:test'],
+      timeoutMs: 600_000,
+    });
+    const job = pipeline.job('terraform:plan:test');
+    expect(job.status, job.log).toBe('failed');
+    expect(job.exitCode).toBe(3);
+    expect(job.log).toContain('[EVAULT_CLAIMS]');
+    expect(job.log).toContain(
+      `Vault refused the login with role "oneex-back": the ID token's claim "project_path" ("${INFRA_PROJECT}") does not match the role's bound claims`,
+    );
+    expect(callsOf(await toolCalls(toolLog), refused.dir, 'terraform:plan:test')).toEqual([]);
+  }, 600_000);
+
   it('leaves no credential in logs, artifacts or the tool’s records', async () => {
     const written = await everythingWritten(consumer.dir);
     written['tool calls'] = await readFile(toolLog, 'utf8');
     expect(Object.keys(written).length).toBeGreaterThan(10);
+    const secrets = [...Object.values(PROXMOX_TOKENS), NOTES_TOKEN, fixtures.jobToken, ...idTokens];
     for (const [path, text] of Object.entries(written)) {
       if (path === 'variables' || path.endsWith('.gitlab-ci-local-variables.yml')) continue;
-      for (const secret of [CANARY_TOKEN, fixtures.jobToken, Buffer.from(CANARY_TOKEN).toString('base64')])
+      for (const secret of secrets.flatMap((s) => [s, Buffer.from(s).toString('base64')]))
         expect(text.includes(secret), `${secret.slice(0, 12)}… found in ${path}`).toBe(false);
     }
     expect(commands(await toolCalls(toolLog))).toContain('apply');
