@@ -24,9 +24,11 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 const TOOL = process.env.TOFU_DOUBLE_AS === 'terraform' ? 'terraform' : 'tofu';
@@ -103,9 +105,38 @@ const last = (flags: Flags, name: string): string | undefined => flags.values.ge
 type Parse = (filename: string, contents: string) => Promise<Obj>;
 // Loaded on first use: the parser compiles its WebAssembly on import, which `version` need not wait for.
 let parser: Promise<Parse> | undefined;
-const parse: Parse = async (filename, contents) => {
+const parseNow: Parse = async (filename, contents) => {
   parser ??= import('@cdktf/hcl2json').then((m) => (m.default as unknown as { parse: Parse }).parse);
   return (await parser)(filename, contents);
+};
+
+// With TOFU_DOUBLE_CACHE (the wrapper sets it), each parse, or the parser's error, is kept under the
+// SHA-256 of the parser's version, the file's name and its contents: a call whose files were all
+// parsed before never starts the parser. The result is the parser's own, byte for byte.
+const PARSER_VERSION = (createRequire(import.meta.url)('@cdktf/hcl2json/package.json') as { version: string })
+  .version;
+const parse: Parse = async (filename, contents) => {
+  const dir = process.env.TOFU_DOUBLE_CACHE;
+  if (dir === undefined || dir === '') return parseNow(filename, contents);
+  const key = createHash('sha256').update(`${PARSER_VERSION}\0${filename}\0${contents}`).digest('hex');
+  const path = join(dir, 'hcl', `${key}.json`);
+  if (existsSync(path)) {
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as { body?: Obj; error?: string };
+    if (kept.error !== undefined) throw new Error(kept.error);
+    return kept.body ?? {};
+  }
+  let kept: { body?: Obj; error?: string };
+  try {
+    kept = { body: await parseNow(filename, contents) };
+  } catch (error) {
+    kept = { error: (error as Error).message };
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}`;
+  writeFileSync(partial, JSON.stringify(kept));
+  renameSync(partial, path);
+  if (kept.error !== undefined) throw new Error(kept.error);
+  return kept.body ?? {};
 };
 
 interface Config {

@@ -1,9 +1,11 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMergeRequest, addNote, mergeRequestNotes } from '../../doubles/gitlab-api/notes.ts';
 import { stateOf } from '../../doubles/gitlab-api/terraform-state.ts';
+import { VaultDouble } from '../../doubles/vault-double.ts';
 import { readTree } from '../../support/local-pipeline.ts';
 import type { VaultFixture } from '../../support/vault.ts';
 import {
@@ -23,9 +25,12 @@ import {
 
 // The terraform actions run by the built CLI as jobs run them, against the CLI double, the GitLab
 // API double and the Vault double: what reaches the tool, what the state becomes, and every refusal.
+// The tests run concurrently: each has its own root module, state, tool record and merge request.
 
 let fixtures: Fixtures;
 let fx: VaultFixture;
+/** A Vault that no job may call: the tests that prove no request is made point their jobs at it. */
+let untouched: VaultDouble;
 let scratch: string;
 let counter = 0;
 
@@ -34,13 +39,17 @@ const PROXMOX_REF = 'kv/data/oneex/infra/test#proxmox_api_token';
 const NOTES_REF = 'kv/data/oneex/infra/gitlab#notes_token';
 
 beforeAll(async () => {
-  [fixtures, fx] = await Promise.all([startFixtures(), startInfraVault()]);
+  [fixtures, fx, untouched] = await Promise.all([
+    startFixtures(),
+    startInfraVault(),
+    new VaultDouble().start(),
+  ]);
   fx.vault.putSecret('kv', 'oneex/infra/test', { proxmox_api_token: PROXMOX_TOKEN });
   fx.vault.putSecret('kv', 'oneex/infra/gitlab', { notes_token: fixtures.apiToken });
   scratch = await mkdtemp(join(tmpdir(), 'oneex-terraform-cli-'));
 });
 afterAll(async () => {
-  await Promise.all([fixtures.close(), fx.stop()]);
+  await Promise.all([fixtures.close(), fx.stop(), untouched.stop()]);
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -87,12 +96,12 @@ async function workspace(files: Readonly<Record<string, string>> = SMALL_MODULE)
       ...more,
       inputs: { state_name: state, ...more.inputs },
     });
-  return { dir, state, toolLog, job, calls: () => toolCalls(toolLog) };
+  return { id, dir, state, toolLog, job, calls: () => toolCalls(toolLog) };
 }
 
 const projectState = (name: string) => stateOf(fixtures.gitlab, fixtures.project.id, name);
 
-describe('bad inputs fail before anything runs', () => {
+describe.concurrent('bad inputs fail before anything runs', () => {
   it.each([
     [
       'an unknown environment',
@@ -152,7 +161,7 @@ describe('bad inputs fail before anything runs', () => {
   });
 });
 
-describe('plan and apply on GitLab-managed state', () => {
+describe.concurrent('plan and apply on GitLab-managed state', () => {
   it('plans with a saved plan and a report, applies that plan, and hands on the non-sensitive outputs', async () => {
     const ws = await workspace();
     const plan = await ws.job('plan', { ci: { TF_VAR_secret_note: 'canary-var-0b6f1c9e' } });
@@ -246,7 +255,7 @@ describe('plan and apply on GitLab-managed state', () => {
   });
 });
 
-describe('apply refuses any plan but this pipeline’s', () => {
+describe.concurrent('apply refuses any plan but this pipeline’s', () => {
   it('refuses when there is no saved plan', async () => {
     const ws = await workspace();
     const result = await ws.job('apply');
@@ -284,7 +293,7 @@ describe('apply refuses any plan but this pipeline’s', () => {
     const ws = await workspace();
     expect((await ws.job('plan')).exitCode).toBe(0);
     // Another pipeline plans and applies the same state in the meantime.
-    const other = join(scratch, `other-${counter}`);
+    const other = join(scratch, `other-${ws.id}`);
     await cp(ws.dir, other, { recursive: true });
     await writeFile(join(other, 'environments/test.tfvars'), 'names = ["a", "b", "z"]\n');
     const otherJob = {
@@ -306,7 +315,7 @@ describe('apply refuses any plan but this pipeline’s', () => {
   });
 });
 
-describe('the state lock', () => {
+describe.concurrent('the state lock', () => {
   const held = {
     ID: 'f1e2d3c4-held',
     Operation: 'OperationTypeApply',
@@ -320,11 +329,22 @@ describe('the state lock', () => {
   it('waits for a lock released within lock_timeout', async () => {
     const ws = await workspace();
     projectState(ws.state).lock = { ...held };
-    setTimeout(() => {
+    const refused = () =>
+      fixtures.gitlab.requests.some(
+        (r) =>
+          r.method === 'POST' && r.path.endsWith(`/terraform/state/${ws.state}/lock`) && r.status !== 200,
+      );
+    // The other run releases its lock once this one has found it held.
+    let finished = false;
+    const release = (async () => {
+      while (!finished && !refused()) await sleep(50);
       delete projectState(ws.state).lock;
-    }, 1500);
+    })();
     const result = await ws.job('plan', { inputs: { lock_timeout: '60s' } });
+    finished = true;
+    await release;
     expect(result.exitCode, result.stderr).toBe(0);
+    expect(refused()).toBe(true);
   });
 
   it('gives up after lock_timeout, naming who holds the lock', async () => {
@@ -352,10 +372,10 @@ describe('the state lock', () => {
   });
 });
 
-describe('the merge request note', () => {
+describe.concurrent('the merge request note', () => {
   it('is written once per environment and updated by the next pipeline, past the first page of notes', async () => {
     const ws = await workspace();
-    const iid = 40 + counter;
+    const iid = 40 + ws.id;
     addMergeRequest(fixtures.gitlab, fixtures.project.id, iid);
     for (let i = 0; i < 25; i++)
       addNote(fixtures.gitlab, fixtures.project.id, iid, fixtures.developer, `review comment ${i}`);
@@ -408,7 +428,7 @@ describe('the merge request note', () => {
   });
 });
 
-describe('credentials from Vault', () => {
+describe.concurrent('credentials from Vault', () => {
   it('plan and apply get the Proxmox API token from Vault, in the tool’s environment only', async () => {
     const ws = await workspace(PROXMOX_MODULE);
     const plan = await ws.job('plan', await fromVault({ proxmox_api_token: PROXMOX_REF }));
@@ -442,20 +462,23 @@ describe('credentials from Vault', () => {
     // Nothing in the project holds it: no credential file, no plan, no state.
     for (const [path, text] of Object.entries(await readTree(ws.dir)))
       expect(text.includes(PROXMOX_TOKEN), path).toBe(false);
-    expect(fx.vault.liveTokens()).toEqual([]);
   });
 
   it('an empty reference falls back to the CI/CD variable PROXMOX_VE_API_TOKEN, without Vault', async () => {
     const ws = await workspace(PROXMOX_MODULE);
-    const before = fx.vault.requests.length;
     const token = 'terraform@pve!ci=0e5d-fallback-variable-token';
-    const plan = await ws.job('plan', { ci: { PROXMOX_VE_API_TOKEN: token } });
+    // Vault is configured, and the job has an ID token: an empty reference still reads nothing.
+    const vault = await fromVault({ vault_addr: untouched.address });
+    const plan = await ws.job('plan', {
+      inputs: vault.inputs,
+      ci: { ...vault.ci, PROXMOX_VE_API_TOKEN: token },
+    });
     expect(plan.exitCode, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('PROXMOX_VE_API_TOKEN <- the CI/CD variable PROXMOX_VE_API_TOKEN');
     expect(plan.stdout).not.toContain(token);
     for (const call of await ws.calls())
       expect(call.envSha256.PROXMOX_VE_API_TOKEN).toBe(sha256Prefix(token));
-    expect(fx.vault.requests.length).toBe(before);
+    expect(untouched.requests).toEqual([]);
   });
 
   it('a role the job may not use fails the job before the tool runs', async () => {
@@ -484,11 +507,10 @@ describe('credentials from Vault', () => {
 
   it('a bad reference and a missing ID token are reported with the other inputs, before any request', async () => {
     const ws = await workspace(PROXMOX_MODULE);
-    const before = fx.vault.requests.length;
     const result = await ws.job('plan', {
       inputs: {
         root_dir: 'infra',
-        vault_addr: fx.vault.address,
+        vault_addr: untouched.address,
         vault_role: INFRA_ROLE,
         proxmox_api_token: 'kv/oneex/infra/test',
         merge_request_note: 'true',
@@ -505,11 +527,11 @@ describe('credentials from Vault', () => {
     );
     expect(result.stderr).toContain('id_tokens: not set');
     expect(await ws.calls()).toEqual([]);
-    expect(fx.vault.requests.length).toBe(before);
+    expect(untouched.requests).toEqual([]);
   });
 });
 
-describe('fmt, validate and destroy', () => {
+describe.concurrent('fmt, validate and destroy', () => {
   it('fmt fails on a file out of canonical format, naming it', async () => {
     const ws = await workspace({ ...SMALL_MODULE, 'extra.tf': 'locals {\n\tx = 1 \n}\n' });
     const result = await ws.job('fmt');
@@ -540,14 +562,21 @@ describe('fmt, validate and destroy', () => {
     const ws = await workspace();
     const review = {
       inputs: { environment: 'review', state_name: '' },
-      ci: { CI_COMMIT_REF_SLUG: `feature-${counter}`, CI_JOB_NAME: 'terraform:plan:review' },
+      ci: { CI_COMMIT_REF_SLUG: `feature-${ws.id}`, CI_JOB_NAME: 'terraform:plan:review' },
     };
     expect((await ws.job('plan', review)).exitCode).toBe(0);
     expect((await ws.job('apply', review)).exitCode).toBe(0);
-    const state = `review-feature-${counter}`;
+    const state = `review-feature-${ws.id}`;
     expect(JSON.parse(projectState(state).data ?? '{}').resources).toHaveLength(1);
     const destroyed = await ws.job('destroy', review);
     expect(destroyed.exitCode, destroyed.stderr).toBe(0);
     expect(JSON.parse(projectState(state).data ?? '{}').resources).toEqual([]);
+  });
+});
+
+describe('after every job', () => {
+  it('leaves no Vault token alive: each job revoked its own', () => {
+    expect(fx.vault.issuedTokens().length).toBeGreaterThanOrEqual(4);
+    expect(fx.vault.liveTokens()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMergeRequest, mergeRequestNotes } from '../../doubles/gitlab-api/notes.ts';
 import { stateOf } from '../../doubles/gitlab-api/terraform-state.ts';
@@ -38,6 +39,8 @@ import {
 const ENVIRONMENTS = ['test', 'staging', 'production', 'review'] as const;
 type Environment = (typeof ENVIRONMENTS)[number];
 const MERGE_REQUEST = 3;
+/** The default branch's pipeline: its production apply is played later, in the same pipeline. */
+const DEFAULT_PIPELINE = '512';
 
 let fixtures: Fixtures;
 let fx: VaultFixture;
@@ -49,6 +52,8 @@ const secrets: string[] = [];
 let library: Library;
 let consumer: Consumer;
 let toolLog: string;
+/** A pipeline of the example whose Vault role is not the project's. */
+let refusedRun: Promise<{ result: PipelineResult; consumer: Consumer }>;
 /** Every pipeline run, with the repository it ran in, for the canary scan. */
 const runs: { result: PipelineResult; consumer: Consumer }[] = [];
 
@@ -123,25 +128,41 @@ beforeAll(async () => {
   fixtures.gitlab.addToken(notesToken, fixtures.bot, ['api']);
   watch('job token', fixtures.jobToken);
   addMergeRequest(fixtures.gitlab, fixtures.project.id, MERGE_REQUEST);
-  library = await publishLibrary();
+  [library, consumer] = await Promise.all([publishLibrary(), exampleConsumer()]);
   for (const name of ['tofu', 'terraform'])
     await symlink(join(ROOT, 'test', 'doubles', 'tofu-double'), join(library.binDir, name));
-  consumer = await createConsumer({
-    project: 'oneex/infra',
+  // Beside the library, outside every repository the pipelines run in.
+  toolLog = join(dirname(fileURLToPath(library.bare)), 'tofu-calls.log');
+  await writeFile(join(library.binDir, 'tofu-double.env'), `TOFU_DOUBLE_LOG='${toolLog}'\n`);
+  // Independent of the others (its own repository and state directory), so it runs beside them.
+  refusedRun = (async () => {
+    const repository = await exampleConsumer();
+    const result = await run(repository, {
+      variables: await variables(MAIN, { VAULT_AUTH_ROLE: 'oneex-back' }),
+      jobs: ['terraform:plan:test'],
+      needs: false,
+      timeoutMs: 600_000,
+    });
+    return { result, consumer: repository };
+  })();
+  refusedRun.catch(() => undefined); // its test awaits it and reports the failure
+}, 120_000);
+afterAll(async () => {
+  await refusedRun?.catch(() => undefined);
+  await Promise.all([fixtures?.close(), fx?.stop()]);
+  await removeAll(
+    ...new Set([consumer?.dir, ...runs.map((r) => r.consumer.dir)].filter((d) => d !== undefined)),
+    ...(library !== undefined ? [dirname(fileURLToPath(library.bare))] : []),
+  );
+});
+
+/** A repository holding the example, as its first commit. */
+const exampleConsumer = async (): Promise<Consumer> =>
+  createConsumer({
+    project: INFRA_PROJECT,
     files: await exampleFiles(),
     firstMessage: 'feat: proxmox vms per environment',
   });
-  toolLog = join(consumer.dir, '..', `${consumer.dir.split('/').at(-1)}-tofu.log`);
-  await writeFile(join(library.binDir, 'tofu-double.env'), `TOFU_DOUBLE_LOG='${toolLog}'\n`);
-}, 120_000);
-afterAll(async () => {
-  await Promise.all([fixtures.close(), fx.stop()]);
-  await removeAll(
-    ...new Set(runs.map((r) => r.consumer.dir)),
-    consumer.dir,
-    library.bare.replace('file://', ''),
-  );
-});
 
 describe('the example infrastructure pipeline', () => {
   it('in a merge request, plans every environment with its report and applies only the review environment', async () => {
@@ -250,7 +271,7 @@ describe('the example infrastructure pipeline', () => {
     ]);
     const before = (await toolCalls(toolLog)).length;
     const pipeline = await run(consumer, {
-      variables: await variables(MAIN),
+      variables: await variables(MAIN, { CI_PIPELINE_ID: DEFAULT_PIPELINE }),
       timeoutMs: 600_000,
     });
     const ran = [...pipeline.jobs.keys()].sort();
@@ -294,32 +315,37 @@ describe('the example infrastructure pipeline', () => {
     }
   }, 600_000);
 
-  it('applies production when someone plays its manual job', async () => {
+  it('applies production from its saved plan when someone plays its manual job', async () => {
+    // Played later in the default branch's pipeline: only the apply runs, with the artifacts that
+    // pipeline's plan job left.
+    const before = (await toolCalls(toolLog)).length;
     const pipeline = await run(consumer, {
-      variables: await variables(MAIN),
+      variables: await variables(MAIN, { CI_PIPELINE_ID: DEFAULT_PIPELINE }),
       jobs: ['terraform:apply:production'],
+      needs: false,
       manual: ['terraform:apply:production'],
       timeoutMs: 600_000,
     });
+    expect([...pipeline.jobs.keys()], pipeline.output).toEqual(['terraform:apply:production']);
     const job = pipeline.job('terraform:apply:production');
     expect(job.status, job.log).toBe('success');
+    expect(job.log).toContain(
+      `Saved plan of terraform:plan:production: commit ${(await consumer.head()).slice(0, 8)}, pipeline ${DEFAULT_PIPELINE}, 6 to add, 0 to change, 0 to destroy.`,
+    );
     expect(job.log).toContain('production: applied (6 to add, 0 to change, 0 to destroy).');
+    const calls = (await toolCalls(toolLog)).slice(before);
+    expect(commands(calls)).toEqual(['version', 'init', 'apply', 'output']);
+    expect(calls[2]?.argv.at(-1)).toMatch(/\.oneex-ci\/terraform\/production\/plan\.tfplan$/);
+    for (const call of calls)
+      expect(call.envSha256.PROXMOX_VE_API_TOKEN).toBe(sha256Prefix(proxmoxTokens.production));
     expect(JSON.parse(stateOf(fixtures.gitlab, fixtures.project.id, 'production').data ?? '{}').serial).toBe(
       1,
     );
   }, 600_000);
 
   it('fails the plan before the tool runs when the Vault role is not the project’s', async () => {
-    const refused = await createConsumer({
-      project: 'oneex/infra',
-      files: await exampleFiles(),
-      firstMessage: 'feat: proxmox vms per environment',
-    });
-    const pipeline = await run(refused, {
-      variables: await variables(MAIN, { VAULT_AUTH_ROLE: 'oneex-back' }),
-      jobs: ['terraform:plan:test'],
-      timeoutMs: 600_000,
-    });
+    const { result: pipeline, consumer: refused } = await refusedRun;
+    expect([...pipeline.jobs.keys()], pipeline.output).toEqual(['terraform:plan:test']);
     const job = pipeline.job('terraform:plan:test');
     expect(job.status, job.log).toBe('failed');
     expect(job.exitCode).toBe(3);

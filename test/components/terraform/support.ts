@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,7 +63,9 @@ export async function startFixtures(): Promise<Fixtures> {
     developerJobToken,
     apiToken,
     binDir,
-    close: () => gitlab.close(),
+    close: async () => {
+      await Promise.all([gitlab.close(), rm(binDir, { recursive: true, force: true })]);
+    },
   };
 }
 
