@@ -28,7 +28,7 @@ const SOURCES = {
 /** Where each wanted credential comes from, checked; nothing was read yet. */
 export interface CredentialSources {
   readonly vault?: PreparedCredentials<Name>;
-  /** Values of the CI/CD variables used as fallbacks. */
+  /** Values of the CI/CD variables used as fallbacks, registered with the redactor. */
   readonly variables: Partial<Record<Name, string>>;
   /** For the log: `PROXMOX_VE_API_TOKEN <- Vault kv/data/…#field`; names and paths only. */
   readonly described: readonly string[];
@@ -63,6 +63,7 @@ export function checkCredentials(
     }
     const value = context.ci[variable];
     if (value !== undefined) {
+      context.redactor.add(value);
       variables[name] = value;
       described.push(`${variable} <- the CI/CD variable ${variable}`);
     } else if (name === 'gitlab') {
@@ -90,14 +91,16 @@ export function checkCredentials(
   return { sources: { ...(vault !== undefined ? { vault } : {}), variables, described }, problems };
 }
 
-/** Reads what the sources name: Vault's secrets (its token revoked before returning), then fallbacks. */
+/**
+ * Reads what the sources name: Vault's secrets (registered with the redactor as they arrive, the Vault
+ * token revoked before returning), beside the CI/CD variables' values (registered when checked).
+ */
 export async function readCredentials(sources: CredentialSources, context: RunContext): Promise<Credentials> {
   if (sources.described.length > 0) context.log.info(`Credentials: ${sources.described.join('; ')}.`);
   const read: Partial<Record<Name, string>> = {
     ...sources.variables,
     ...(sources.vault !== undefined ? await fetchCredentials(sources.vault, context) : {}),
   };
-  for (const value of Object.values(read)) context.redactor.add(value);
   return {
     toolEnv: read.proxmox !== undefined ? { [SOURCES.proxmox.variable]: read.proxmox } : {},
     ...(read.gitlab !== undefined ? { gitlabToken: read.gitlab } : {}),
