@@ -15,7 +15,11 @@ import { openWorkspace, planJobOf } from './workspace.ts';
 // Then the non-sensitive outputs are written for the next step.
 
 const action: Action<typeof inputs> = async (inputs, context) => {
-  const { tool, settings } = await openWorkspace(inputs, context, { state: true, varFile: false });
+  const { tool, settings } = await openWorkspace(inputs, context, {
+    state: true,
+    varFile: false,
+    credentials: { provider: true, gitlabToken: false },
+  });
   const state = settings.state;
   if (state === undefined) throw new Error('apply needs a state');
   const planJob = planJobOf(context, settings.environment);

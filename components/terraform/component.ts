@@ -1,6 +1,7 @@
 import { type ComponentJob, defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
 import type { Interpolated, Rule } from '../../src/model/job.ts';
+import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, EPHEMERAL } from './environments.ts';
 import { OUTPUTS_FILE, PLAN_FILE, PLAN_META_FILE, PLUGIN_CACHE_DIR, REPORT_FILE, WORK_DIR } from './paths.ts';
 
@@ -68,8 +69,19 @@ export const inputs = {
     type: 'boolean',
     default: false,
     description:
-      'In merge request pipelines, write the plan summary as a merge request note, one per environment, updated on each pipeline. Needs the CI/CD variable `GITLAB_TOKEN`: a token with the `api` scope (the job token cannot write notes).',
+      'In merge request pipelines, write the plan summary as a merge request note, one per environment, updated on each pipeline. Needs a token with the `api` scope (the job token cannot write notes): from Vault (`gitlab_token`) or the CI/CD variable `GITLAB_TOKEN`.',
   },
+  proxmox_api_token: {
+    default: '',
+    description:
+      'Vault reference of the Proxmox VE API token (`USER@REALM!TOKENID=SECRET`) the bpg/proxmox provider reads, `<mount>/data/<path>#<field>`: e.g. `kv/data/oneex/infra/test#proxmox_api_token`. Plan, apply and destroy read it with the job’s ID token and give it to the tool as PROXMOX_VE_API_TOKEN in its environment. Empty: the CI/CD variable PROXMOX_VE_API_TOKEN, if set.',
+  },
+  gitlab_token: {
+    default: '',
+    description:
+      'Vault reference of the token with the `api` scope that writes the merge request notes (`merge_request_note`), e.g. `kv/data/oneex/infra/gitlab#notes_token`. Empty: the CI/CD variable GITLAB_TOKEN.',
+  },
+  ...vaultInputs(),
 } as const satisfies InputSpecs;
 
 const MERGE_REQUEST = '$CI_PIPELINE_SOURCE == "merge_request_event"';
@@ -111,9 +123,17 @@ with the job token: the root module declares \`backend "http" {}\` and the compo
 environment, never the command line). Plan, apply and destroy of one state share a \`resource_group\`,
 so two never run at once. Providers are cached between jobs (\`cache:\` keyed by \`.terraform.lock.hcl\`).
 
-Provider credentials (the Proxmox API token) reach the tool through its environment: set them as
-masked, protected CI/CD variables scoped to the environment, under the provider's own names
-(\`PROXMOX_VE_API_TOKEN\`). Prefer these to \`TF_VAR_…\`: a variable's value is written into the saved plan.
+**Credentials from Vault.** The Proxmox API token (\`proxmox_api_token\`) and the token that writes
+merge request notes (\`gitlab_token\`) are Vault references, \`<mount>/data/<path>#<field>\`. Plan,
+apply and destroy carry the job's \`id_tokens\` entry, log in to Vault's JWT auth method with it
+(\`vault_role\`, or the group-level CI/CD variable \`VAULT_AUTH_ROLE\`; \`VAULT_ADDR\` likewise),
+read the secrets and revoke the Vault token before the tool starts. The tool gets the Proxmox token as
+\`PROXMOX_VE_API_TOKEN\` in its environment, never on its command line or in a file; the log shows
+where each credential came from, never a value. References, Vault inputs and the ID token are
+checked with every other input before anything runs; a refused login or a missing field fails the
+job before the tool runs, saying what to fix. An empty reference falls back to the CI/CD variable
+(\`PROXMOX_VE_API_TOKEN\`, \`GITLAB_TOKEN\`): masked, protected, scoped to the environment.
+Never pass a credential as \`TF_VAR_…\`: a variable's value is written into the saved plan.
 `,
   inputs,
   actions: {
@@ -172,6 +192,7 @@ masked, protected CI/CD variables scoped to the environment, under the provider'
         extends: template(input.environment),
         stage: input.stage,
         image: input.image,
+        id_tokens: vaultIdTokens(input),
         needs: [{ job: `${input.as}:validate`, artifacts: false }],
         rules: [
           { if: `${ephemeral} && $CI_PIPELINE_SOURCE != "merge_request_event"`, when: 'never' },
@@ -192,6 +213,7 @@ masked, protected CI/CD variables scoped to the environment, under the provider'
         extends: template(input.environment),
         stage: input.deploy_stage,
         image: input.image,
+        id_tokens: vaultIdTokens(input),
         needs: [{ job: planJob, artifacts: true }],
         rules: [
           { if: `${ephemeral} && ${MERGE_REQUEST}` },
@@ -214,6 +236,7 @@ masked, protected CI/CD variables scoped to the environment, under the provider'
         extends: template(input.environment),
         stage: input.deploy_stage,
         image: input.image,
+        id_tokens: vaultIdTokens(input),
         needs: [],
         rules: [
           { if: environmentIs(input.environment, EPHEMERAL, false), when: 'never' },

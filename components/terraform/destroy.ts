@@ -9,7 +9,11 @@ import { openWorkspace } from './workspace.ts';
 // anything runs, whatever the job's rules say.
 
 const action: Action<typeof inputs> = async (inputs, context) => {
-  const { tool, settings } = await openWorkspace(inputs, context, { state: true, varFile: true });
+  const { tool, settings } = await openWorkspace(inputs, context, {
+    state: true,
+    varFile: true,
+    credentials: { provider: true, gitlabToken: false },
+  });
   if (!settings.spec.ephemeral) throw notEphemeral(settings.environment);
   const varFile = settings.varFile;
   if (varFile === undefined) throw new Error('destroy needs a var file');

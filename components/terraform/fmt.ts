@@ -8,7 +8,11 @@ import { openWorkspace } from './workspace.ts';
 const FMT_UNFORMATTED = 3;
 
 const action: Action<typeof inputs> = async (inputs, context) => {
-  const { tool, settings } = await openWorkspace(inputs, context, { state: false, varFile: false });
+  const { tool, settings } = await openWorkspace(inputs, context, {
+    state: false,
+    varFile: false,
+    credentials: { provider: false, gitlabToken: false },
+  });
   const run = await tool.run(['fmt', '-check', '-diff', '-recursive', '-no-color']);
   if (run.exitCode === FMT_UNFORMATTED) {
     const files = run.stdout.split('\n').filter((line) => /\.(tf|tofu|tfvars)(\.json)?$/.test(line.trim()));

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 
 // Reading a root module and a var file the way the tool will, before the tool runs: HashiCorp's own
 // HCL parser (compiled to WebAssembly in @cdktf/hcl2json), loaded only when a job needs it.
@@ -8,6 +9,11 @@ type Parse = (filename: string, contents: string) => Promise<Record<string, unkn
 let parser: Promise<Parse> | undefined;
 
 async function loadParser(): Promise<Parse> {
+  // The parser is a Go program: V8 compiles its WebAssembly with the baseline compiler, then again
+  // with the optimising one in the background. For the few small files a job parses, that second
+  // compile only costs CPU: a plan's CPU time goes from 0.9 s to 0.5 s without it. V8 reads the flag
+  // when the module compiles, so setting it here, before the import, is enough.
+  setFlagsFromString('--liftoff-only');
   // A CommonJS package: its exports arrive as the default export when bundled.
   const module = (await import('@cdktf/hcl2json')) as { parse?: Parse; default?: { parse: Parse } };
   const parse = module.parse ?? module.default?.parse;

@@ -1,4 +1,3 @@
-import { MergeRequestNotes } from '@gitbeaker/rest';
 import { EXIT, OneexError } from '../../src/runtime/errors.ts';
 import { TF_CODES } from './errors.ts';
 import { changeLines, describeReport, type ResourceChange, type TerraformReport } from './report.ts';
@@ -60,6 +59,8 @@ export async function upsertPlanNote(
   body: string,
 ): Promise<'created' | 'updated'> {
   const host = target.apiUrl.replace(/\/api\/v4\/?$/, '');
+  // Loaded here: most plans write no note, and the GitLab client is a large part of the plan's start.
+  const { MergeRequestNotes } = await import('@gitbeaker/rest');
   const notes = new MergeRequestNotes({ host, token: target.token, queryTimeout: 30_000 });
   try {
     const all = await notes.all(target.projectId, target.mergeRequestIid, {

@@ -1,14 +1,12 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Action } from '../../src/model/component.ts';
-import type { RunContext } from '../../src/runtime/context.ts';
-import { EXIT, InputError } from '../../src/runtime/errors.ts';
+import { EXIT } from '../../src/runtime/errors.ts';
 import type { inputs } from './component.ts';
 import { noteBody, noteMarker, upsertPlanNote } from './note.ts';
 import { REPORT_FILE } from './paths.ts';
 import { planPath, writePlanMeta } from './planfile.ts';
 import { changeLines, describeReport, hasChanges, resourceChanges, terraformReport } from './report.ts';
-import type { TerraformInputs } from './settings.ts';
 import { openWorkspace } from './workspace.ts';
 
 // `plan -out -detailed-exitcode`: 0 no changes, 1 error, 2 changes. The saved plan, its record and the
@@ -16,14 +14,22 @@ import { openWorkspace } from './workspace.ts';
 const PLAN_CHANGES = 2;
 
 const action: Action<typeof inputs> = async (inputs, context) => {
-  const note = noteTarget(inputs, context);
-  const { tool, settings, toolVersion } = await openWorkspace(inputs, context, {
+  const mergeRequest = context.ci.CI_MERGE_REQUEST_IID;
+  const wantsNote = inputs.merge_request_note && mergeRequest !== undefined;
+  const { tool, settings, toolVersion, credentials } = await openWorkspace(inputs, context, {
     state: true,
     varFile: true,
+    credentials: { provider: true, gitlabToken: wantsNote },
   });
   const state = settings.state;
   const varFile = settings.varFile;
   if (state === undefined || varFile === undefined) throw new Error('plan needs a state and a var file');
+  // The API URL and project ID were checked with the state; the token with the credentials.
+  const { CI_API_V4_URL: apiUrl, CI_PROJECT_ID: projectId } = context.ci;
+  const note =
+    wantsNote && credentials.gitlabToken !== undefined && apiUrl !== undefined && projectId !== undefined
+      ? { apiUrl, projectId, mergeRequestIid: Number(mergeRequest), token: credentials.gitlabToken }
+      : undefined;
 
   await rm(settings.workDir, { recursive: true, force: true });
   await mkdir(settings.workDir, { recursive: true });
@@ -94,27 +100,3 @@ const action: Action<typeof inputs> = async (inputs, context) => {
 };
 
 export default action;
-
-/**
- * Where the note goes, checked before anything runs: a merge request pipeline with the note asked for
- * needs GITLAB_TOKEN. Elsewhere (the default branch) there is no merge request and no note.
- */
-function noteTarget(inputs: TerraformInputs, context: RunContext) {
-  const iid = context.ci.CI_MERGE_REQUEST_IID;
-  if (!inputs.merge_request_note || iid === undefined) return undefined;
-  const token = context.ci.GITLAB_TOKEN;
-  const { CI_API_V4_URL: apiUrl, CI_PROJECT_ID: projectId } = context.ci;
-  if (token === undefined || apiUrl === undefined || projectId === undefined) {
-    throw new InputError('terraform', [
-      {
-        input: 'merge_request_note',
-        variable: 'GITLAB_TOKEN',
-        value: 'true',
-        expected:
-          'the CI/CD variable GITLAB_TOKEN (a masked token with the `api` scope) to write the note, or merge_request_note: false',
-      },
-    ]);
-  }
-  context.redactor.add(token);
-  return { apiUrl, projectId, mergeRequestIid: Number(iid), token };
-}

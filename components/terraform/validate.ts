@@ -15,7 +15,11 @@ interface Diagnostic {
 }
 
 const action: Action<typeof inputs> = async (inputs, context) => {
-  const { tool, settings } = await openWorkspace(inputs, context, { state: false, varFile: false });
+  const { tool, settings } = await openWorkspace(inputs, context, {
+    state: false,
+    varFile: false,
+    credentials: { provider: false, gitlabToken: false },
+  });
   await tool.init(false);
   const run = await tool.run(['validate', '-json', '-no-color'], { quiet: true });
   let result: { valid?: unknown; diagnostics?: Diagnostic[] };

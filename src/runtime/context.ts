@@ -12,6 +12,9 @@ export const CI_VARIABLES = [
   // registered with the redactor by the action that reads them.
   'GITLAB_TOKEN',
   'GL_TOKEN',
+  // The Proxmox VE API token of the bpg/proxmox provider, when a job takes it from a CI/CD variable
+  // rather than from Vault: a secret, registered with the redactor by the action that reads it.
+  'PROXMOX_VE_API_TOKEN',
   'CI_API_V4_URL',
   'CI_COMMIT_BEFORE_SHA',
   'CI_COMMIT_BRANCH',

@@ -14,7 +14,8 @@
 // What it does not do: talk to providers. Resources are instances of `resource` blocks (count and
 // for_each over literals and variables); a change of an instance's configuration is an update. Output
 // and local values may be literals or references to variables and locals (with attribute and index
-// access); anything else fails, saying so. Every call is appended to $TOFU_DOUBLE_LOG as one JSON line.
+// access); anything else fails, saying so. Every call is appended to $TOFU_DOUBLE_LOG as one JSON line (the
+// TF_* and PROXMOX_VE_* variables it saw by name, with a short SHA-256 of each value, never the value).
 
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -23,9 +24,11 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 const TOOL = process.env.TOFU_DOUBLE_AS === 'terraform' ? 'terraform' : 'tofu';
@@ -102,9 +105,38 @@ const last = (flags: Flags, name: string): string | undefined => flags.values.ge
 type Parse = (filename: string, contents: string) => Promise<Obj>;
 // Loaded on first use: the parser compiles its WebAssembly on import, which `version` need not wait for.
 let parser: Promise<Parse> | undefined;
-const parse: Parse = async (filename, contents) => {
+const parseNow: Parse = async (filename, contents) => {
   parser ??= import('@cdktf/hcl2json').then((m) => (m.default as unknown as { parse: Parse }).parse);
   return (await parser)(filename, contents);
+};
+
+// With TOFU_DOUBLE_CACHE (the wrapper sets it), each parse, or the parser's error, is kept under the
+// SHA-256 of the parser's version, the file's name and its contents: a call whose files were all
+// parsed before never starts the parser. The result is the parser's own, byte for byte.
+const PARSER_VERSION = (createRequire(import.meta.url)('@cdktf/hcl2json/package.json') as { version: string })
+  .version;
+const parse: Parse = async (filename, contents) => {
+  const dir = process.env.TOFU_DOUBLE_CACHE;
+  if (dir === undefined || dir === '') return parseNow(filename, contents);
+  const key = createHash('sha256').update(`${PARSER_VERSION}\0${filename}\0${contents}`).digest('hex');
+  const path = join(dir, 'hcl', `${key}.json`);
+  if (existsSync(path)) {
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as { body?: Obj; error?: string };
+    if (kept.error !== undefined) throw new Error(kept.error);
+    return kept.body ?? {};
+  }
+  let kept: { body?: Obj; error?: string };
+  try {
+    kept = { body: await parseNow(filename, contents) };
+  } catch (error) {
+    kept = { error: (error as Error).message };
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}`;
+  writeFileSync(partial, JSON.stringify(kept));
+  renameSync(partial, path);
+  if (kept.error !== undefined) throw new Error(kept.error);
+  return kept.body ?? {};
 };
 
 interface Config {
@@ -1291,9 +1323,24 @@ const COMMANDS: Record<string, (cwd: string, args: string[]) => number | Promise
 };
 
 /** Names of the variables the call saw, never their values: the record must hold no secret. */
+const envNames = (): string[] =>
+  Object.keys(process.env)
+    .filter((k) => /^(TF_|PROXMOX_VE_)/.test(k))
+    .sort();
 function envSeen(): Record<string, boolean> {
-  const names = Object.keys(process.env).filter((k) => /^(TF_|PROXMOX_VE_)/.test(k));
-  return Object.fromEntries(names.sort().map((k) => [k, (process.env[k] ?? '') !== '']));
+  return Object.fromEntries(envNames().map((k) => [k, (process.env[k] ?? '') !== '']));
+}
+/** A short SHA-256 of each value, so a test can check which value the tool got without recording it. */
+function envSha256(): Record<string, string> {
+  return Object.fromEntries(
+    envNames().map((k) => [
+      k,
+      createHash('sha256')
+        .update(process.env[k] ?? '')
+        .digest('hex')
+        .slice(0, 16),
+    ]),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -1326,7 +1373,7 @@ const log = process.env.TOFU_DOUBLE_LOG;
 if (log !== undefined && log !== '') {
   appendFileSync(
     log,
-    `${JSON.stringify({ tool: TOOL, argv: process.argv.slice(2), cwd: process.cwd(), env: envSeen(), exitCode: code, startedAt: started, endedAt: Date.now() })}\n`,
+    `${JSON.stringify({ tool: TOOL, argv: process.argv.slice(2), cwd: process.cwd(), env: envSeen(), envSha256: envSha256(), exitCode: code, startedAt: started, endedAt: Date.now() })}\n`,
   );
 }
 process.exitCode = code;

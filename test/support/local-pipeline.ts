@@ -172,6 +172,11 @@ export interface PipelineResult {
 export interface RunOptions {
   /** Jobs to run (with their `needs`); all when omitted. */
   readonly jobs?: readonly string[];
+  /**
+   * `false` runs `jobs` without the jobs they need, which then give the artifacts an earlier run of
+   * the same repository left (a manual job played later in the same pipeline). Default true.
+   */
+  readonly needs?: boolean;
   /** Manual jobs to run as if someone pressed play. */
   readonly manual?: readonly string[];
   /** CI/CD variables (project level), e.g. predefined variables of a merge request pipeline. */
@@ -203,7 +208,9 @@ export async function runPipeline(
     '--shell-isolation',
     '--color=false',
     '--max-job-name-padding=0',
-    ...(options.jobs !== undefined && options.jobs.length > 0 ? ['--needs', ...options.jobs] : []),
+    ...(options.jobs !== undefined && options.jobs.length > 0
+      ? [...(options.needs === false ? [] : ['--needs']), ...options.jobs]
+      : []),
     ...(options.manual ?? []).flatMap((job) => ['--manual', job]),
   ];
   // Variables go in a file, not argv: some are secrets, and argv is visible to every process.

@@ -1,35 +1,85 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMergeRequest, addNote, mergeRequestNotes } from '../../doubles/gitlab-api/notes.ts';
 import { stateOf } from '../../doubles/gitlab-api/terraform-state.ts';
+import { VaultDouble } from '../../doubles/vault-double.ts';
+import { readTree } from '../../support/local-pipeline.ts';
+import type { VaultFixture } from '../../support/vault.ts';
 import {
   commands,
   type Fixtures,
+  INFRA_PROJECT,
+  INFRA_ROLE,
   type Job,
   runJob,
   SMALL_MODULE,
+  sha256Prefix,
   startFixtures,
+  startInfraVault,
   toolCalls,
   writeTree,
 } from './support.ts';
 
-// The terraform actions run by the built CLI as jobs run them, against the CLI double and the GitLab
-// API double: what reaches the tool, what the state becomes, and every refusal.
+// The terraform actions run by the built CLI as jobs run them, against the CLI double, the GitLab
+// API double and the Vault double: what reaches the tool, what the state becomes, and every refusal.
+// The tests run concurrently: each has its own root module, state, tool record and merge request.
 
 let fixtures: Fixtures;
+let fx: VaultFixture;
+/** A Vault that no job may call: the tests that prove no request is made point their jobs at it. */
+let untouched: VaultDouble;
 let scratch: string;
 let counter = 0;
 
+const PROXMOX_TOKEN = 'terraform@pve!ci=4f0c9a1e-7d2b-4c55-9e1a-vaultproxmox01';
+const PROXMOX_REF = 'kv/data/oneex/infra/test#proxmox_api_token';
+const NOTES_REF = 'kv/data/oneex/infra/gitlab#notes_token';
+
 beforeAll(async () => {
-  fixtures = await startFixtures();
+  [fixtures, fx, untouched] = await Promise.all([
+    startFixtures(),
+    startInfraVault(),
+    new VaultDouble().start(),
+  ]);
+  fx.vault.putSecret('kv', 'oneex/infra/test', { proxmox_api_token: PROXMOX_TOKEN });
+  fx.vault.putSecret('kv', 'oneex/infra/gitlab', { notes_token: fixtures.apiToken });
   scratch = await mkdtemp(join(tmpdir(), 'oneex-terraform-cli-'));
 });
 afterAll(async () => {
-  await fixtures.close();
+  await Promise.all([fixtures.close(), fx.stop(), untouched.stop()]);
   await rm(scratch, { recursive: true, force: true });
 });
+
+/** What a job that reads from Vault gets: the Vault inputs, and its ID token (GitLab mints one per job). */
+async function fromVault(inputs: Readonly<Record<string, string>> = {}, vaultRole = INFRA_ROLE) {
+  return {
+    inputs: { vault_addr: fx.vault.address, vault_role: vaultRole, ...inputs },
+    ci: { ONEEX_VAULT_ID_TOKEN: await fx.issuer.mint({ projectPath: INFRA_PROJECT }) },
+  };
+}
+
+/** The small module with the bpg/proxmox provider, whose configuration the double checks as the provider does. */
+const PROXMOX_MODULE: Readonly<Record<string, string>> = {
+  ...SMALL_MODULE,
+  'providers.tf': [
+    'terraform {',
+    '  required_providers {',
+    '    proxmox = {',
+    '      source  = "bpg/proxmox"',
+    '      version = "0.66.1"',
+    '    }',
+    '  }',
+    '}',
+    '',
+    'provider "proxmox" {',
+    '  endpoint = "https://pve.oneex.test:8006/"',
+    '}',
+    '',
+  ].join('\n'),
+};
 
 /** A fresh copy of the small module, with its own state name so tests never share a state. */
 async function workspace(files: Readonly<Record<string, string>> = SMALL_MODULE) {
@@ -46,12 +96,12 @@ async function workspace(files: Readonly<Record<string, string>> = SMALL_MODULE)
       ...more,
       inputs: { state_name: state, ...more.inputs },
     });
-  return { dir, state, toolLog, job, calls: () => toolCalls(toolLog) };
+  return { id, dir, state, toolLog, job, calls: () => toolCalls(toolLog) };
 }
 
 const projectState = (name: string) => stateOf(fixtures.gitlab, fixtures.project.id, name);
 
-describe('bad inputs fail before anything runs', () => {
+describe.concurrent('bad inputs fail before anything runs', () => {
   it.each([
     [
       'an unknown environment',
@@ -111,7 +161,7 @@ describe('bad inputs fail before anything runs', () => {
   });
 });
 
-describe('plan and apply on GitLab-managed state', () => {
+describe.concurrent('plan and apply on GitLab-managed state', () => {
   it('plans with a saved plan and a report, applies that plan, and hands on the non-sensitive outputs', async () => {
     const ws = await workspace();
     const plan = await ws.job('plan', { ci: { TF_VAR_secret_note: 'canary-var-0b6f1c9e' } });
@@ -205,7 +255,7 @@ describe('plan and apply on GitLab-managed state', () => {
   });
 });
 
-describe('apply refuses any plan but this pipeline’s', () => {
+describe.concurrent('apply refuses any plan but this pipeline’s', () => {
   it('refuses when there is no saved plan', async () => {
     const ws = await workspace();
     const result = await ws.job('apply');
@@ -243,7 +293,7 @@ describe('apply refuses any plan but this pipeline’s', () => {
     const ws = await workspace();
     expect((await ws.job('plan')).exitCode).toBe(0);
     // Another pipeline plans and applies the same state in the meantime.
-    const other = join(scratch, `other-${counter}`);
+    const other = join(scratch, `other-${ws.id}`);
     await cp(ws.dir, other, { recursive: true });
     await writeFile(join(other, 'environments/test.tfvars'), 'names = ["a", "b", "z"]\n');
     const otherJob = {
@@ -265,7 +315,7 @@ describe('apply refuses any plan but this pipeline’s', () => {
   });
 });
 
-describe('the state lock', () => {
+describe.concurrent('the state lock', () => {
   const held = {
     ID: 'f1e2d3c4-held',
     Operation: 'OperationTypeApply',
@@ -279,11 +329,22 @@ describe('the state lock', () => {
   it('waits for a lock released within lock_timeout', async () => {
     const ws = await workspace();
     projectState(ws.state).lock = { ...held };
-    setTimeout(() => {
+    const refused = () =>
+      fixtures.gitlab.requests.some(
+        (r) =>
+          r.method === 'POST' && r.path.endsWith(`/terraform/state/${ws.state}/lock`) && r.status !== 200,
+      );
+    // The other run releases its lock once this one has found it held.
+    let finished = false;
+    const release = (async () => {
+      while (!finished && !refused()) await sleep(50);
       delete projectState(ws.state).lock;
-    }, 1500);
+    })();
     const result = await ws.job('plan', { inputs: { lock_timeout: '60s' } });
+    finished = true;
+    await release;
     expect(result.exitCode, result.stderr).toBe(0);
+    expect(refused()).toBe(true);
   });
 
   it('gives up after lock_timeout, naming who holds the lock', async () => {
@@ -311,10 +372,10 @@ describe('the state lock', () => {
   });
 });
 
-describe('the merge request note', () => {
+describe.concurrent('the merge request note', () => {
   it('is written once per environment and updated by the next pipeline, past the first page of notes', async () => {
     const ws = await workspace();
-    const iid = 40 + counter;
+    const iid = 40 + ws.id;
     addMergeRequest(fixtures.gitlab, fixtures.project.id, iid);
     for (let i = 0; i < 25; i++)
       addNote(fixtures.gitlab, fixtures.project.id, iid, fixtures.developer, `review comment ${i}`);
@@ -326,11 +387,16 @@ describe('the merge request note', () => {
     const first = await ws.job('plan', { inputs: { merge_request_note: 'true' }, ci: mr });
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stdout).toContain(`Merge request !${iid}: plan note created.`);
+    expect(first.stdout).toContain('GITLAB_TOKEN <- the CI/CD variable GITLAB_TOKEN');
     await writeFile(join(ws.dir, 'environments/test.tfvars'), 'names = ["a"]\n');
+    // The next pipeline takes the token from Vault instead.
+    const vault = await fromVault({ merge_request_note: 'true', gitlab_token: NOTES_REF });
     const second = await ws.job('plan', {
-      inputs: { merge_request_note: 'true' },
-      ci: { ...mr, CI_PIPELINE_ID: '101' },
+      inputs: vault.inputs,
+      ci: { ...mr, ...vault.ci, GITLAB_TOKEN: undefined, CI_PIPELINE_ID: '101' },
     });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stdout).toContain(`GITLAB_TOKEN <- Vault ${NOTES_REF}`);
     expect(second.stdout).toContain(`Merge request !${iid}: plan note updated.`);
 
     const ours = mergeRequestNotes(fixtures.gitlab, fixtures.project.id, iid).filter((n) =>
@@ -357,11 +423,115 @@ describe('the merge request note', () => {
     expect(result.stderr).toContain(
       'merge_request_note: got "true"; expected the CI/CD variable GITLAB_TOKEN',
     );
+    expect(result.stderr).toContain('or a Vault reference in gitlab_token');
     expect(await ws.calls()).toEqual([]);
   });
 });
 
-describe('fmt, validate and destroy', () => {
+describe.concurrent('credentials from Vault', () => {
+  it('plan and apply get the Proxmox API token from Vault, in the tool’s environment only', async () => {
+    const ws = await workspace(PROXMOX_MODULE);
+    const plan = await ws.job('plan', await fromVault({ proxmox_api_token: PROXMOX_REF }));
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(`Credentials: PROXMOX_VE_API_TOKEN <- Vault ${PROXMOX_REF}.`);
+    expect(plan.stdout).toMatch(
+      /Vault: logging in to http:\/\/127\.0\.0\.1:\d+, auth\/jwt\/ role "oneex-infra"\./,
+    );
+    expect(plan.stdout).toContain('Vault: token revoked.');
+    const apply = await ws.job('apply', await fromVault({ proxmox_api_token: PROXMOX_REF }));
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('test: applied (2 to add, 0 to change, 0 to destroy).');
+
+    const calls = await ws.calls();
+    expect(commands(calls)).toEqual([
+      'version',
+      'init',
+      'plan',
+      'show',
+      'version',
+      'init',
+      'apply',
+      'output',
+    ]);
+    for (const call of calls) {
+      expect(call.envSha256.PROXMOX_VE_API_TOKEN, call.argv[0]).toBe(sha256Prefix(PROXMOX_TOKEN));
+      expect(call.argv.join(' ')).not.toContain(PROXMOX_TOKEN);
+    }
+    for (const output of [plan.stdout, plan.stderr, apply.stdout, apply.stderr])
+      expect(output).not.toContain(PROXMOX_TOKEN);
+    // Nothing in the project holds it: no credential file, no plan, no state.
+    for (const [path, text] of Object.entries(await readTree(ws.dir)))
+      expect(text.includes(PROXMOX_TOKEN), path).toBe(false);
+  });
+
+  it('an empty reference falls back to the CI/CD variable PROXMOX_VE_API_TOKEN, without Vault', async () => {
+    const ws = await workspace(PROXMOX_MODULE);
+    const token = 'terraform@pve!ci=0e5d-fallback-variable-token';
+    // Vault is configured, and the job has an ID token: an empty reference still reads nothing.
+    const vault = await fromVault({ vault_addr: untouched.address });
+    const plan = await ws.job('plan', {
+      inputs: vault.inputs,
+      ci: { ...vault.ci, PROXMOX_VE_API_TOKEN: token },
+    });
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('PROXMOX_VE_API_TOKEN <- the CI/CD variable PROXMOX_VE_API_TOKEN');
+    expect(plan.stdout).not.toContain(token);
+    for (const call of await ws.calls())
+      expect(call.envSha256.PROXMOX_VE_API_TOKEN).toBe(sha256Prefix(token));
+    expect(untouched.requests).toEqual([]);
+  });
+
+  it('a role the job may not use fails the job before the tool runs', async () => {
+    const ws = await workspace(PROXMOX_MODULE);
+    const result = await ws.job('plan', await fromVault({ proxmox_api_token: PROXMOX_REF }, 'oneex-back'));
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('[EVAULT_CLAIMS]');
+    expect(result.stderr).toContain(
+      `Vault refused the login with role "oneex-back": the ID token's claim "project_path" ("${INFRA_PROJECT}") does not match the role's bound claims`,
+    );
+    expect(await ws.calls()).toEqual([]);
+  });
+
+  it('a secret without the field fails the job before the tool runs, naming the fields it has', async () => {
+    const ws = await workspace(PROXMOX_MODULE);
+    const ref = 'kv/data/oneex/infra/test#api_token';
+    const result = await ws.job('plan', await fromVault({ proxmox_api_token: ref }));
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('[EVAULT_FIELD]');
+    expect(result.stderr).toContain(
+      'The secret kv/oneex/infra/test has no field "api_token"; its fields are: "proxmox_api_token".',
+    );
+    expect(result.stdout).toContain('Vault: token revoked.');
+    expect(await ws.calls()).toEqual([]);
+  });
+
+  it('a bad reference and a missing ID token are reported with the other inputs, before any request', async () => {
+    const ws = await workspace(PROXMOX_MODULE);
+    const result = await ws.job('plan', {
+      inputs: {
+        root_dir: 'infra',
+        vault_addr: untouched.address,
+        vault_role: INFRA_ROLE,
+        proxmox_api_token: 'kv/oneex/infra/test',
+        merge_request_note: 'true',
+        gitlab_token: NOTES_REF,
+      },
+      ci: { CI_MERGE_REQUEST_IID: '7' },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('[EINPUT]');
+    expect(result.stderr).toContain('3 inputs of component "terraform" are not valid');
+    expect(result.stderr).toContain('root_dir: got "infra"; expected the directory of the root module');
+    expect(result.stderr).toContain(
+      'proxmox_api_token: got "kv/oneex/infra/test"; expected a field after "#"',
+    );
+    expect(result.stderr).toContain('id_tokens: not set');
+    expect(await ws.calls()).toEqual([]);
+    expect(untouched.requests).toEqual([]);
+  });
+});
+
+describe.concurrent('fmt, validate and destroy', () => {
   it('fmt fails on a file out of canonical format, naming it', async () => {
     const ws = await workspace({ ...SMALL_MODULE, 'extra.tf': 'locals {\n\tx = 1 \n}\n' });
     const result = await ws.job('fmt');
@@ -392,14 +562,21 @@ describe('fmt, validate and destroy', () => {
     const ws = await workspace();
     const review = {
       inputs: { environment: 'review', state_name: '' },
-      ci: { CI_COMMIT_REF_SLUG: `feature-${counter}`, CI_JOB_NAME: 'terraform:plan:review' },
+      ci: { CI_COMMIT_REF_SLUG: `feature-${ws.id}`, CI_JOB_NAME: 'terraform:plan:review' },
     };
     expect((await ws.job('plan', review)).exitCode).toBe(0);
     expect((await ws.job('apply', review)).exitCode).toBe(0);
-    const state = `review-feature-${counter}`;
+    const state = `review-feature-${ws.id}`;
     expect(JSON.parse(projectState(state).data ?? '{}').resources).toHaveLength(1);
     const destroyed = await ws.job('destroy', review);
     expect(destroyed.exitCode, destroyed.stderr).toBe(0);
     expect(JSON.parse(projectState(state).data ?? '{}').resources).toEqual([]);
+  });
+});
+
+describe('after every job', () => {
+  it('leaves no Vault token alive: each job revoked its own', () => {
+    expect(fx.vault.issuedTokens().length).toBeGreaterThanOrEqual(4);
+    expect(fx.vault.liveTokens()).toEqual([]);
   });
 });

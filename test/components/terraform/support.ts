@@ -1,13 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GitLabApiDouble, type ProjectDouble, type UserDouble } from '../../doubles/gitlab-api-double.ts';
+import { AUDIENCE, startVault, type VaultFixture } from '../../support/vault.ts';
 
 // Shared fixtures of the terraform tests: the GitLab API double with a project, its users and tokens;
-// a bin directory where `tofu` and `terraform` are the CLI double; root modules in temporary dirs;
-// and a runner for the built CLI as a job would run it.
+// Oneex's Vault with the infrastructure repository's role; a bin directory where `tofu` and
+// `terraform` are the CLI double; root modules in temporary dirs; and a runner for the built CLI as a
+// job would run it.
 
 const run = promisify(execFile);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -19,6 +22,8 @@ export interface Fixtures {
   readonly project: ProjectDouble;
   readonly maintainer: UserDouble;
   readonly developer: UserDouble;
+  /** A project access token's bot user (Developer), the author of merge request notes. */
+  readonly bot: UserDouble;
   /** Job tokens of pipelines started by the maintainer and by the developer. */
   readonly jobToken: string;
   readonly developerJobToken: string;
@@ -53,12 +58,37 @@ export async function startFixtures(): Promise<Fixtures> {
     project,
     maintainer,
     developer,
+    bot,
     jobToken,
     developerJobToken,
     apiToken,
     binDir,
-    close: () => gitlab.close(),
+    close: async () => {
+      await Promise.all([gitlab.close(), rm(binDir, { recursive: true, force: true })]);
+    },
   };
+}
+
+/** The infrastructure repository's Vault role and policy, as the platform team writes them. */
+export const INFRA_ROLE = 'oneex-infra';
+export const INFRA_PROJECT = 'oneex/infra';
+
+/**
+ * Oneex's Vault (test/support/vault.ts) with the role `oneex-infra`: project oneex/infra, any ref,
+ * policy `oneex-infra` that reads kv/data/oneex/infra/*.
+ */
+export async function startInfraVault(): Promise<VaultFixture> {
+  const fx = await startVault();
+  fx.vault.writeRole('jwt', INFRA_ROLE, {
+    bound_audiences: [AUDIENCE],
+    bound_claims: { project_path: INFRA_PROJECT },
+    user_claim: 'user_email',
+    token_policies: [INFRA_ROLE],
+    token_ttl: 900,
+    token_max_ttl: 3600,
+  });
+  fx.vault.writePolicy(INFRA_ROLE, { 'kv/data/oneex/infra/*': ['read'] });
+  return fx;
 }
 
 export async function writeTree(dir: string, files: Readonly<Record<string, string>>): Promise<void> {
@@ -176,6 +206,8 @@ export interface ToolCall {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, boolean>>;
+  /** The first 16 hex digits of each of those variables' SHA-256, to compare without the value. */
+  readonly envSha256: Readonly<Record<string, string>>;
   readonly exitCode: number;
 }
 
@@ -186,5 +218,8 @@ export async function toolCalls(log: string): Promise<ToolCall[]> {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as ToolCall);
 }
+
+export const sha256Prefix = (value: string): string =>
+  createHash('sha256').update(value).digest('hex').slice(0, 16);
 
 export const commands = (calls: readonly ToolCall[]): string[] => calls.map((c) => c.argv[0] ?? '');

@@ -78,6 +78,22 @@ describe('the terraform template', () => {
     });
   });
 
+  it('gives the jobs that read from Vault, and only those, the job’s ID token for Vault', async () => {
+    const jobs = await jobsFor('review', { vault_audience: 'https://vault.oneex.test' });
+    for (const action of ['plan', 'apply', 'destroy'])
+      expect(jobs[`terraform:${action}:review`]?.id_tokens, action).toEqual({
+        ONEEX_VAULT_ID_TOKEN: { aud: 'https://vault.oneex.test' },
+      });
+    for (const job of ['terraform:fmt', 'terraform:validate'])
+      expect(jobs[job]?.id_tokens, job).toBeUndefined();
+    expect(jobs['terraform:plan:review']?.variables).toMatchObject({
+      ONEEX_TERRAFORM_PROXMOX_API_TOKEN: '',
+      ONEEX_TERRAFORM_GITLAB_TOKEN: '',
+      ONEEX_TERRAFORM_VAULT_ADDR: '$VAULT_ADDR',
+      ONEEX_TERRAFORM_VAULT_ROLE: '$VAULT_AUTH_ROLE',
+    });
+  });
+
   it('makes the production apply manual whatever auto_apply says, and others only when asked', async () => {
     const manual = (jobs: Record<string, Job>, environment: string) =>
       ((jobs[`terraform:apply:${environment}`]?.rules ?? []) as { if?: string; when?: string }[]).find(
