@@ -6,6 +6,7 @@ import lint from '@commitlint/lint';
 import load from '@commitlint/load';
 import type { LintOutcome, QualifiedRules } from '@commitlint/types';
 import createPreset from 'conventional-changelog-conventionalcommits';
+import { COMMITLINT_CONFIG_FILES } from '../../src/hooks/install.ts';
 import type { Action } from '../../src/model/component.ts';
 import type { ParsedInputs } from '../../src/model/inputs.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
@@ -16,26 +17,6 @@ import type { inputs as declared } from './component.ts';
 import { commitRange, describeRange, revListArgs } from './range.ts';
 
 type Inputs = ParsedInputs<typeof declared>;
-
-// Where commitlint itself looks for a configuration (its cosmiconfig search places), in its order.
-const CONFIG_FILES = [
-  '.commitlintrc',
-  '.commitlintrc.json',
-  '.commitlintrc.yaml',
-  '.commitlintrc.yml',
-  '.commitlintrc.js',
-  '.commitlintrc.cjs',
-  '.commitlintrc.mjs',
-  '.commitlintrc.ts',
-  '.commitlintrc.cts',
-  '.commitlintrc.mts',
-  'commitlint.config.js',
-  'commitlint.config.cjs',
-  'commitlint.config.mjs',
-  'commitlint.config.ts',
-  'commitlint.config.cts',
-  'commitlint.config.mts',
-];
 
 interface Commit {
   readonly sha: string;
@@ -85,7 +66,7 @@ async function loadConfig(inputs: Inputs, context: RunContext): Promise<LintConf
   const explicit = inputs.config_file !== '' ? inputs.config_file : undefined;
   const found =
     explicit ??
-    CONFIG_FILES.find((file) => existsSync(join(context.cwd, file))) ??
+    COMMITLINT_CONFIG_FILES.find((file) => existsSync(join(context.cwd, file))) ??
     (await packageJsonConfig(context.cwd));
   if (explicit !== undefined && !existsSync(join(context.cwd, explicit))) {
     throw new OneexError(
