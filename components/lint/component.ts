@@ -1,6 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
-import { SEVERITIES } from '../../src/runtime/codequality.ts';
+import { SEVERITIES } from '../../src/runtime/severity.ts';
 
 /** The thresholds: a Code Quality severity, or never. */
 export const THRESHOLDS = [...SEVERITIES, 'never'] as const;

@@ -1,7 +1,7 @@
 import { CLI_COMMAND, defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
 import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
-import { SOURCE_ENV_SCRIPT } from './session.ts';
+import { SOURCE_ENV_SCRIPT } from './paths.ts';
 
 export const inputs = {
   ...jobInputs({ as: '.vault', stage: 'test' }),

@@ -3,7 +3,7 @@ import type { Component } from '../model/component.ts';
 import { envName, inputTypeOf, isRuntimeInput } from '../model/inputs.ts';
 import { parseInputs } from '../model/parse.ts';
 import { createContext } from '../runtime/context.ts';
-import { EXIT, OneexError, UsageError } from '../runtime/errors.ts';
+import { EXIT, isOneexError, UsageError } from '../runtime/errors.ts';
 import { didYouMean } from '../runtime/suggest.ts';
 import { VERSION } from './version.ts';
 
@@ -124,7 +124,7 @@ export async function main(io: Io): Promise<number> {
 }
 
 function report(io: Io, error: unknown, redact: (text: string) => string): number {
-  if (error instanceof OneexError) {
+  if (isOneexError(error)) {
     io.stderr.write(
       redact(`✖ ${error.message} [${error.code}]\n${error.hint !== undefined ? `  ${error.hint}\n` : ''}`),
     );

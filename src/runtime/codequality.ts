@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Severity } from './severity.ts';
 
 // GitLab's Code Quality report (docs.gitlab.com/ci/testing/code_quality): the subset of the Code Climate
 // issue format the merge request widget reads. Any job that finds problems in code (linters, scanners)
 // can write one.
 
-/** Code Climate severities, least to most severe. */
-export const SEVERITIES = ['info', 'minor', 'major', 'critical', 'blocker'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const severityRank = (severity: Severity): number => SEVERITIES.indexOf(severity);
+export { SEVERITIES, type Severity, severityRank } from './severity.ts';
 
 /** One problem a tool found, at a place in the repository. */
 export interface Finding {

@@ -15,8 +15,13 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+// The CLI module and the actions are bundled apart (scripts/bundle.ts), each with its own copy of this
+// class, so the CLI recognises an action's error by this registered symbol rather than by `instanceof`.
+const ONEEX_ERROR = Symbol.for('oneex-ci.error');
+
 export class OneexError extends Error {
   override readonly name = 'OneexError';
+  readonly [ONEEX_ERROR] = true;
   constructor(
     readonly code: string,
     message: string,
@@ -26,6 +31,10 @@ export class OneexError extends Error {
     super(message);
   }
 }
+
+/** True for a OneexError from either bundle. */
+export const isOneexError = (error: unknown): error is OneexError =>
+  typeof error === 'object' && error !== null && ONEEX_ERROR in error;
 
 export interface InputProblem {
   readonly input: string;

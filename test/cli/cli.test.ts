@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The CLI as jobs run it: the built bundle, a fresh process, inputs as job variables.
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 let dir: string;
 
 async function cli(args: string[], env: Record<string, string> = {}) {

@@ -31,7 +31,7 @@ describe('the commit convention of an app repository', () => {
       await mkdir(dirname(join(app.dir, 'node_modules', name)), { recursive: true });
       await symlink(join(ROOT, 'node_modules', name), join(app.dir, 'node_modules', name));
     }
-    await run(process.execPath, [join(ROOT, 'dist', 'oneex-ci.mjs'), 'hooks', 'install', '--no-install'], {
+    await run(process.execPath, [join(ROOT, 'dist', 'oneex-ci.cjs'), 'hooks', 'install', '--no-install'], {
       cwd: app.dir,
       env: { ...process.env, NO_COLOR: '1' },
     });

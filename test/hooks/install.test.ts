@@ -13,7 +13,7 @@ import { removeAll } from '../support/local-pipeline.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 const dirs: string[] = [];
 
 afterAll(() => removeAll(...dirs));

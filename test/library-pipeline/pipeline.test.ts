@@ -212,7 +212,7 @@ describe('the package the job image installs', () => {
     const files = (pack?.files ?? []).map((f) => f.path);
     expect(files).toEqual(
       expect.arrayContaining([
-        'dist/oneex-ci.mjs',
+        'dist/oneex-ci.cjs',
         'templates/semantic-release.yml',
         'conventions/commitlint.mjs',
         'package.json',

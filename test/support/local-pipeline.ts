@@ -85,8 +85,8 @@ export async function publishLibrary(
 
   const binDir = join(dir, 'bin');
   await mkdir(binDir, { recursive: true });
-  const cli = join(ROOT, 'dist', 'oneex-ci.mjs');
-  if (!existsSync(cli)) throw new Error('dist/oneex-ci.mjs is missing: run `npm run build` first');
+  const cli = join(ROOT, 'dist', 'oneex-ci.cjs');
+  if (!existsSync(cli)) throw new Error('dist/oneex-ci.cjs is missing: run `npm run build` first');
   await symlink(cli, join(binDir, 'oneex-ci'));
   return { bare: `file://${bare}`, versions, gitConfig, binDir };
 }

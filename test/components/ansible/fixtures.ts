@@ -10,7 +10,7 @@ import type { SshServer } from '../../support/ssh-server.ts';
 
 const run = promisify(execFile);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
-export const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+export const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 
 export const PLAYBOOK = `- name: Configure the Oneex app hosts
   hosts: app

@@ -27,7 +27,7 @@ import {
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 
 export interface Tokens {
   readonly git: string;

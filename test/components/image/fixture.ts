@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 // so the layer cache has something to skip), and a runner of the built CLI as a job runs it.
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 
 export const APP_CONTAINERFILE = `ARG BASE
 FROM \${BASE} AS runtime

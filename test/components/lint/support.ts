@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 
 /** The packages a TypeScript repository lists in devDependencies, and the executables npm links for them. */
 export const JS_PACKAGES = ['eslint', 'prettier', 'typescript', 'typescript-eslint', '@eslint/js'] as const;

@@ -11,7 +11,7 @@ import { removeAll } from '../../support/local-pipeline.ts';
 // a `release:` job.
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', '..', 'dist', 'oneex-ci.mjs');
+const CLI = join(import.meta.dirname, '..', '..', '..', 'dist', 'oneex-ci.cjs');
 const dirs: string[] = [];
 afterAll(() => removeAll(...dirs));
 

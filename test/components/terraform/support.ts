@@ -14,7 +14,7 @@ import { AUDIENCE, startVault, type VaultFixture } from '../../support/vault.ts'
 
 const run = promisify(execFile);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
-export const CLI = join(ROOT, 'dist', 'oneex-ci.mjs');
+export const CLI = join(ROOT, 'dist', 'oneex-ci.cjs');
 export const EXAMPLE = join(ROOT, 'examples', 'oneex-infra');
 
 export interface Fixtures {
