@@ -29,8 +29,14 @@ await build({
   // CommonJS dependencies that find their data files beside their code (@cdktf/hcl2json) read
   // __dirname, which an ES module lacks: give them the directory of the chunk they are bundled into.
   define: { __ONEEX_CI_VERSION__: JSON.stringify(version), __dirname: 'import.meta.dirname' },
-  // Required by @cdktf/hcl2json's Go runtime only where Node has no global `performance` (Node < 16).
-  external: ['performance'],
+  external: [
+    // Required by @cdktf/hcl2json's Go runtime only where Node has no global `performance` (Node < 16).
+    'performance',
+    // semantic-release loads its plugins by name at run time: it and its plugins run from the
+    // packages installed beside the CLI.
+    'semantic-release',
+    '@semantic-release/release-notes-generator',
+  ],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __oneexCreateRequire } from 'node:module';\nconst require = __oneexCreateRequire(import.meta.url);",

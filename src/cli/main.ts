@@ -37,6 +37,9 @@ function help(): string {
     'Commands:',
     ...lines,
     '',
+    'For developers:',
+    '  hooks install  Set up Husky and commitlint in an app repository (Oneex’s commit convention).',
+    '',
     'Options:',
     '  --help     Show this help.',
     '  --version  Print the version.',
@@ -80,6 +83,9 @@ export async function main(io: Io): Promise<number> {
       const { check } = await import('../check/command.ts');
       return await check(io.argv.slice(1), io);
     }
+    // Commands for developers' machines rather than jobs; loaded only when used.
+    if (first === 'hooks')
+      return await (await import('../hooks/command.ts')).hooksCommand(io, io.argv.slice(1));
     const component = byName.get(first);
     if (component === undefined) {
       throw new UsageError(`Unknown component "${first}".${didYouMean(first, byName.keys())}`);

@@ -206,11 +206,7 @@ function checkJobs(
       }
     }
     const nameDefault = String(interpolate(name, defaultsOf(inputs)));
-    // `needs: $[[ inputs.x ]]` of an array input is a list once interpolated.
-    const needsInput = WHOLE_INPUT.exec(typeof body.needs === 'string' ? body.needs : '')?.[1];
-    const needsIsList =
-      Array.isArray(body.needs) || (needsInput !== undefined && inputs[needsInput]?.type === 'array');
-    if (!nameDefault.startsWith('.') && !needsIsList) {
+    if (!nameDefault.startsWith('.') && !Array.isArray(body.needs) && !isArrayInput(body.needs, inputs)) {
       problems.push({ ...at, message: 'visible job declares no needs: (every job must be part of the DAG)' });
     }
     for (const keyword of SCRIPT_KEYWORDS) {
@@ -224,6 +220,12 @@ function checkJobs(
     }
   }
   return problems;
+}
+
+/** `needs: $[[ inputs.x ]]` where x is an array input: the consumer names the jobs, still a DAG. */
+function isArrayInput(value: unknown, inputs: Record<string, HeaderInput>): boolean {
+  const name = WHOLE_INPUT.exec(typeof value === 'string' ? value : '')?.[1];
+  return name !== undefined && inputs[name]?.type === 'array';
 }
 
 const defaultsOf = (inputs: Record<string, HeaderInput>): Record<string, unknown> =>

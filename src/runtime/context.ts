@@ -7,9 +7,11 @@ import { Redactor } from './redact.ts';
 export const CI_VARIABLES = [
   'CI',
   'GITLAB_CI',
-  // A token with the `api` scope for what the job token may not do (merge request notes): a secret,
-  // registered with the redactor by the action that reads it.
+  // A GitLab access token in a masked CI/CD variable, for what the job token may not do (merge request
+  // notes, releases, pushing tags); GL_TOKEN is semantic-release's other name for it. Secrets,
+  // registered with the redactor by the action that reads them.
   'GITLAB_TOKEN',
+  'GL_TOKEN',
   'CI_API_V4_URL',
   'CI_COMMIT_BEFORE_SHA',
   'CI_COMMIT_BRANCH',
@@ -44,6 +46,13 @@ export const CI_VARIABLES = [
   'CI_REGISTRY',
   'CI_SERVER_FQDN',
   'CI_SERVER_URL',
+  // Group-level CI/CD variables the library documents: the Harbor host and its robot account.
+  'HARBOR_HOST',
+  'HARBOR_USERNAME',
+  'HARBOR_PASSWORD',
+  'GITLAB_USER_EMAIL',
+  'GITLAB_USER_LOGIN',
+  'GITLAB_USER_NAME',
   // The job's GitLab ID token for Vault (an `id_tokens` entry, see src/vault/inputs.ts): a secret.
   'ONEEX_VAULT_ID_TOKEN',
 ] as const;

@@ -9,11 +9,18 @@ import type { AddressInfo } from 'node:net';
 //   404 `{"message":"404 Project Not Found"}`;
 // - offset pagination: `page`, `per_page` (default 20, at most 100), and the X-Page, X-Per-Page,
 //   X-Total, X-Total-Pages, X-Next-Page, X-Prev-Page and Link headers.
-// Endpoints come in groups registered on the router (`double.route(...)`): merge request notes and the
-// Terraform state API are built in; add others (releases, merge requests) the same way.
+// Endpoints come in groups registered on the router (`double.route(...)`): projects and merge requests,
+// merge request notes and the Terraform state API are built in; add others (releases) the same way.
 
 export type Role = 'guest' | 'reporter' | 'developer' | 'maintainer' | 'owner';
-const LEVEL: Record<Role, number> = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 };
+/** GitLab's access levels (`permissions.project_access.access_level`). */
+export const LEVEL: Record<Role, number> = {
+  guest: 10,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
 
 export interface UserDouble {
   readonly id: number;
@@ -88,8 +95,10 @@ export class GitLabApiDouble {
   /** Starts on a loopback port with the built-in endpoint groups. */
   static async start(): Promise<GitLabApiDouble> {
     const double = new GitLabApiDouble();
+    const { registerMergeRequests } = await import('./gitlab-api/merge-requests.ts');
     const { registerMergeRequestNotes } = await import('./gitlab-api/notes.ts');
     const { registerTerraformState } = await import('./gitlab-api/terraform-state.ts');
+    registerMergeRequests(double);
     registerMergeRequestNotes(double);
     registerTerraformState(double);
     await double.listen();
