@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Action } from '../../src/model/component.ts';
 import { envName } from '../../src/model/inputs.ts';
+import { codeQualityIssues, type Finding, type Severity } from '../../src/runtime/codequality.ts';
 import type { RunContext } from '../../src/runtime/context.ts';
 import { EXIT, InputError, OneexError } from '../../src/runtime/errors.ts';
 import { exec } from '../../src/runtime/exec.ts';
@@ -17,15 +17,10 @@ import { GALAXY_CACHE_DIR, LINT_REPORT_FILE } from './paths.ts';
 // roles (its own `yaml` rule is left to yamllint, so nothing is reported twice). Findings go to the log
 // and to a Code Quality report for the merge request widget.
 
-export interface Finding {
-  readonly tool: 'yamllint' | 'ansible-lint';
-  /** Relative to the repository root, as the Code Quality widget wants it. */
-  readonly path: string;
-  readonly line: number;
-  readonly rule: string;
-  readonly message: string;
+/** A finding (paths relative to the repository root) and whether the tool counts it as an error. */
+export interface LintFinding extends Finding {
+  readonly engine: 'yamllint' | 'ansible-lint';
   readonly level: 'error' | 'warning';
-  readonly severity: 'info' | 'minor' | 'major' | 'critical' | 'blocker';
 }
 
 // yamllint's configuration files, in the order it looks for them in the working directory.
@@ -45,17 +40,17 @@ export const DEFAULT_YAMLLINT_CONFIG = [
 ].join('\n');
 
 /** `file:line:col: [level] message (rule)` */
-export function parseYamllint(output: string, prefix: string): Finding[] {
-  const findings: Finding[] = [];
+export function parseYamllint(output: string, prefix: string): LintFinding[] {
+  const findings: LintFinding[] = [];
   for (const line of output.split('\n')) {
     const match = /^(.+?):(\d+):\d+: \[(error|warning)\] (.*?)(?: \(([\w-]+)\))?$/.exec(line.trim());
     if (match === null) continue;
     const level = match[3] === 'error' ? 'error' : 'warning';
     findings.push({
-      tool: 'yamllint',
+      engine: 'yamllint',
       path: join(prefix, match[1] ?? ''),
       line: Number(match[2]),
-      rule: `yamllint/${match[5] ?? 'syntax'}`,
+      check: match[5] ?? 'syntax',
       message: match[4] ?? '',
       level,
       severity: level === 'error' ? 'major' : 'minor',
@@ -67,20 +62,20 @@ export function parseYamllint(output: string, prefix: string): Finding[] {
 interface CodeClimateIssue {
   check_name: string;
   description: string;
-  severity?: Finding['severity'];
+  severity?: Severity;
   level?: string;
   location: { path: string; lines?: { begin: number }; positions?: { begin: { line: number } } };
 }
 
-export function parseAnsibleLint(json: string, prefix: string): Finding[] {
+export function parseAnsibleLint(json: string, prefix: string): LintFinding[] {
   const issues = JSON.parse(json) as CodeClimateIssue[];
   return issues.map((issue) => {
     const level = issue.level === 'warning' ? 'warning' : 'error';
     return {
-      tool: 'ansible-lint',
+      engine: 'ansible-lint',
       path: join(prefix, issue.location.path),
       line: issue.location.lines?.begin ?? issue.location.positions?.begin.line ?? 1,
-      rule: issue.check_name,
+      check: issue.check_name,
       message: issue.description,
       level,
       severity: issue.severity ?? (level === 'error' ? 'major' : 'minor'),
@@ -88,19 +83,14 @@ export function parseAnsibleLint(json: string, prefix: string): Finding[] {
   });
 }
 
-/** GitLab's Code Quality format (a subset of Code Climate's). */
-export function codeQuality(findings: readonly Finding[]): string {
-  return `${JSON.stringify(
-    findings.map((f) => ({
-      description: `${f.message} (${f.rule})`,
-      check_name: f.rule,
-      fingerprint: createHash('sha256').update(`${f.path}\0${f.rule}\0${f.message}\0${f.line}`).digest('hex'),
-      severity: f.severity,
-      location: { path: f.path, lines: { begin: f.line } },
-    })),
-    null,
-    2,
-  )}\n`;
+/** The Code Quality report, its fingerprints anchored on the text of each finding's line. */
+export async function codeQuality(findings: readonly LintFinding[], root: string): Promise<string> {
+  const files = new Map<string, string[]>();
+  for (const path of new Set(findings.map((f) => f.path))) {
+    files.set(path, (await readFile(join(root, path), 'utf8').catch(() => '')).split('\n'));
+  }
+  const issues = codeQualityIssues(findings, (path, line) => files.get(path)?.[line - 1]);
+  return `${JSON.stringify(issues, null, 2)}\n`;
 }
 
 /** The YAML files git tracks in the project (so caches and build output are never linted). */
@@ -185,7 +175,7 @@ const action: Action<typeof declared> = async (inputs, context) => {
         EXIT.failed,
       );
     }
-    let lintFindings: Finding[];
+    let lintFindings: LintFinding[];
     try {
       lintFindings = parseAnsibleLint(ansibleLint.stdout.trim() || '[]', prefix);
     } catch {
@@ -205,11 +195,11 @@ const action: Action<typeof declared> = async (inputs, context) => {
     return [...parseYamllint(yamllint.stdout, prefix), ...lintFindings];
   });
 
-  await writeFile(join(context.cwd, LINT_REPORT_FILE), codeQuality(findings));
+  await writeFile(join(context.cwd, LINT_REPORT_FILE), await codeQuality(findings, context.cwd));
   const errors = findings.filter((f) => f.level === 'error');
   const sorted = [...findings].sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
   for (const f of sorted) {
-    const text = `${f.path}:${f.line} ${f.rule}: ${f.message}`;
+    const text = `${f.path}:${f.line} ${f.engine === 'yamllint' ? 'yamllint/' : ''}${f.check}: ${f.message}`;
     if (f.level === 'error') log.error(text);
     else log.warn(text);
   }
@@ -235,7 +225,7 @@ async function withCleanup<T>(files: SecretFiles, body: (files: SecretFiles) => 
   }
 }
 
-const count = (findings: readonly Finding[], tool: Finding['tool']): number =>
-  findings.filter((f) => f.tool === tool).length;
+const count = (findings: readonly LintFinding[], engine: LintFinding['engine']): number =>
+  findings.filter((f) => f.engine === engine).length;
 
 export default action;

@@ -113,7 +113,7 @@ roles:
     const report = await codeQuality(dir);
     const rules = report.map((r) => r.check_name);
     expect(rules).toEqual(
-      expect.arrayContaining(['yamllint/trailing-spaces', 'name[play]', 'command-instead-of-shell']),
+      expect.arrayContaining(['trailing-spaces', 'name[play]', 'command-instead-of-shell']),
     );
     // ansible-lint's own yaml rule is left to yamllint: a trailing space is reported once.
     expect(rules.filter((r) => r.includes('trailing-spaces'))).toHaveLength(1);

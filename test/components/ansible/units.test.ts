@@ -472,16 +472,17 @@ describe('lint reports', () => {
       ),
     ).toEqual([
       expect.objectContaining({
+        engine: 'yamllint',
         path: 'ansible/site.yml',
         line: 3,
-        rule: 'yamllint/line-length',
+        check: 'line-length',
         level: 'warning',
       }),
-      expect.objectContaining({ path: 'ansible/x.yml', line: 1, rule: 'yamllint/syntax', level: 'error' }),
+      expect.objectContaining({ path: 'ansible/x.yml', line: 1, check: 'syntax', level: 'error' }),
     ]);
   });
 
-  it('reads ansible-lint findings and writes a Code Quality report', () => {
+  it('reads ansible-lint findings and writes a Code Quality report', async () => {
     const findings = parseAnsibleLint(
       JSON.stringify([
         {
@@ -495,12 +496,14 @@ describe('lint reports', () => {
       ]),
       '.',
     );
-    const report = JSON.parse(codeQuality(findings)) as Record<string, unknown>[];
+    const report = JSON.parse(await codeQuality(findings, tmpdir())) as Record<string, unknown>[];
     expect(report).toEqual([
       {
-        description: 'All plays should be named. (name[play])',
+        type: 'issue',
+        engine_name: 'ansible-lint',
+        description: 'ansible-lint: All plays should be named. [name[play]]',
         check_name: 'name[play]',
-        fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+        fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
         severity: 'major',
         location: { path: 'site.yml', lines: { begin: 1 } },
       },
