@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { components } from '../components/index.ts';
+import { catalog } from '../components/catalog.ts';
 import { formatProblem } from '../src/generate/conformance.ts';
 import { generate, templatePath } from '../src/generate/files.ts';
 
@@ -10,7 +10,7 @@ import { generate, templatePath } from '../src/generate/files.ts';
 const root = join(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
 
-const { files, problems } = await generate(root, components);
+const { files, problems } = await generate(root, catalog);
 if (problems.length > 0) {
   console.error(`${problems.length} problem(s) in the component definitions; nothing was written:`);
   for (const problem of problems) console.error(`  ${formatProblem(problem)}`);
@@ -41,5 +41,5 @@ if (check) {
     await writeFile(join(root, file.path), file.content);
   }
   for (const stray of strays) await rm(join(root, stray));
-  console.log(`Wrote ${files.length} files (${components.map((c) => templatePath(c.name)).join(', ')}).`);
+  console.log(`Wrote ${files.length} files (${catalog.map((c) => templatePath(c.name)).join(', ')}).`);
 }

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
-import type { Component } from '../model/component.ts';
 import { type InputSpec, inputTypeOf } from '../model/inputs.ts';
+import type { CatalogEntry as Component } from '../model/preset.ts';
 import { closest } from '../runtime/suggest.ts';
 
 // `oneex-ci check`: validates a consumer's .gitlab-ci.yml offline against the catalog this CLI was
@@ -337,7 +337,9 @@ function checkInputs(context: Context, component: Component, entry: YAMLMap): Re
         'error',
         'EUNKNOWNINPUT',
         `${component.name} has no input ${show(name)}${near !== undefined ? `; did you mean ${show(near)}?` : ''}`,
-        `Its inputs: ${names.join(', ')}.`,
+        names.length <= 20
+          ? `Its inputs: ${names.join(', ')}.`
+          : `Its ${names.length} inputs are listed in components/${component.name}/README.md.`,
       );
       continue;
     }

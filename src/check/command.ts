@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { components } from '../../components/index.ts';
+import { catalog as components } from '../../components/catalog.ts';
 import { LIBRARY_PATH } from '../generate/docs.ts';
 import { EXIT, OneexError } from '../runtime/errors.ts';
 import { checkPipeline, formatDiagnostic } from './check.ts';

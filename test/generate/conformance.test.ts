@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { components } from '../../components/index.ts';
+import { catalog } from '../../components/catalog.ts';
 import { checkTemplate, formatProblem, interpolate } from '../../src/generate/conformance.ts';
 import { examplesOf, parseTemplate } from '../../src/generate/files.ts';
 
@@ -9,13 +9,13 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const templates = (await readdir(join(ROOT, 'templates'))).filter((f) => f.endsWith('.yml'));
 
 describe('every template in templates/', () => {
-  it('exists for every component and only for components', () => {
-    expect(templates.sort()).toEqual(components.map((c) => `${c.name}.yml`).sort());
+  it('exists for every component and preset, and only for them', () => {
+    expect(templates.sort()).toEqual(catalog.map((c) => `${c.name}.yml`).sort());
   });
 
   it.each(templates)('%s keeps every conformance rule', async (file) => {
     const { header, jobs } = parseTemplate(await readFile(join(ROOT, 'templates', file), 'utf8'));
-    const component = components.find((c) => `${c.name}.yml` === file);
+    const component = catalog.find((c) => `${c.name}.yml` === file);
     const problems = checkTemplate(`templates/${file}`, header, jobs, component ? examplesOf(component) : {});
     expect(problems.map(formatProblem)).toEqual([]);
   });

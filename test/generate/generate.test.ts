@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { components } from '../../components/index.ts';
+import { catalog } from '../../components/catalog.ts';
 import { generate } from '../../src/generate/files.ts';
 
 const run = promisify(execFile);
@@ -46,15 +46,15 @@ afterAll(() => rm(copy, { recursive: true, force: true }));
 
 describe('the generated files', () => {
   it('are committed as the generator writes them', async () => {
-    const { files, problems } = await generate(ROOT, components);
+    const { files, problems } = await generate(ROOT, catalog);
     expect(problems).toEqual([]);
     for (const file of files)
       expect(await readFile(join(ROOT, file.path), 'utf8'), file.path).toBe(file.content);
   });
 
   it('are deterministic', async () => {
-    const first = await generate(ROOT, components);
-    const second = await generate(ROOT, components);
+    const first = await generate(ROOT, catalog);
+    const second = await generate(ROOT, catalog);
     expect(second.files).toEqual(first.files);
   });
 

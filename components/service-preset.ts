@@ -1,0 +1,94 @@
+import type { Component } from '../src/model/component.ts';
+import { definePreset, type Preset } from '../src/model/preset.ts';
+import argocdPromote from './argocd-promote/component.ts';
+import commitlint from './commitlint/component.ts';
+import image from './image/component.ts';
+import lint from './lint/component.ts';
+import semanticRelease from './semantic-release/component.ts';
+
+// The pipeline every Oneex service gets, whatever its stack: commits linted, code linted, an image
+// built to Harbor, the image's digest promoted through test, staging and production by the GitOps
+// repository, and releases cut by semantic-release. Only the lint stack (and its job image) differ.
+
+/** The group-level CI/CD variables the service presets read, set once for all Oneex projects. */
+export const GROUP_VARIABLES = `
+**Set once, at the Oneex group level** (Settings > CI/CD > Variables), and every service's pipeline
+needs nothing else:
+
+| Variable | What |
+| --- | --- |
+| \`HARBOR_HOST\` | Harbor's host (\`harbor.oneex.fr\`, the default when unset); images go to \`$HARBOR_HOST/<project path>\` |
+| \`HARBOR_USERNAME\`, \`HARBOR_PASSWORD\` | the Harbor robot account (masked, protected), unless \`image_harbor_password_secret\` names it in Vault |
+| \`VAULT_ADDR\`, \`VAULT_AUTH_ROLE\` | Vault and the JWT auth role the jobs log in with (\`VAULT_AUTH_PATH\`, \`VAULT_NAMESPACE\` where needed) |
+| \`GITOPS_REPOSITORY\` | HTTPS URL of the GitOps repository Argo CD deploys from |
+| \`GITOPS_TOKEN\` | a token that may push there (masked), or a Vault reference \`vault:kv/data/…#field\` |
+| \`ARGOCD_SERVER\`, \`ARGOCD_TOKEN\` | optional: Argo CD's API, to wait until each promotion is Synced and Healthy |
+| \`GRAFANA_URL\`, \`GRAFANA_TOKEN\` | optional: Grafana, to annotate each promotion |
+| \`GITLAB_TOKEN\` | the release job's token (tags and releases), unless \`release_token_vault_path\` names it in Vault |
+`;
+
+/** One value of each for the whole pipeline: the CLI image and the Vault the jobs log in to. */
+export const SHARED = {
+  image: undefined,
+  vault_addr: undefined,
+  vault_namespace: undefined,
+  vault_auth_mount: undefined,
+  vault_role: undefined,
+  vault_audience: undefined,
+} as const;
+
+export interface ServicePresetOptions {
+  readonly name: string;
+  readonly summary: string;
+  /** Markdown: the stack, what its lint job runs. */
+  readonly stack: string;
+  /** Defaults of the lint part's inputs for this stack. */
+  readonly lint?: Readonly<Record<string, unknown>>;
+}
+
+export function servicePreset(options: ServicePresetOptions): Preset {
+  return definePreset({
+    name: options.name,
+    summary: options.summary,
+    description: `
+${options.stack}
+
+The whole pipeline of a service, from one include:
+
+- **Merge requests**: \`commitlint\` checks the branch's commits, \`lint\` the code (Code Quality
+  report in the widget), \`image-build\` builds the image and pushes it to Harbor by digest, and
+  \`next-version\` says what merging would release.
+- **Default branch**: the same checks, then \`promote-test\` and \`promote-staging\` write the new
+  digest into the GitOps repository (Argo CD deploys it), one after the other; \`promote-production\`
+  waits for someone to start it; \`release\` cuts the next version from the Conventional Commits once
+  lint and the image passed.
+- **Release tags**: the image gets its version tags (no rebuild) and \`promote-production\` runs at once.
+
+Every job declares \`needs:\`, so each starts as soon as what it needs is done.
+${GROUP_VARIABLES}`,
+    shared: SHARED,
+    parts: [
+      { component: commitlint as unknown as Component, prefix: 'commitlint' },
+      {
+        component: lint as unknown as Component,
+        prefix: 'lint',
+        ...(options.lint ? { defaults: options.lint } : {}),
+      },
+      { component: image as unknown as Component, prefix: 'image' },
+      {
+        component: argocdPromote as unknown as Component,
+        prefix: 'promote',
+        defaults: {
+          gitops_repository: '$GITOPS_REPOSITORY',
+          argocd_server: '$ARGOCD_SERVER',
+          grafana_url: '$GRAFANA_URL',
+        },
+      },
+      {
+        component: semanticRelease as unknown as Component,
+        prefix: 'release',
+        defaults: { needs: ['lint', 'image-build'] },
+      },
+    ],
+  });
+}
