@@ -226,10 +226,11 @@ export class ArgoCdDouble {
     const app = this.apps.get(name);
     const permitted = allowed.includes('*') || allowed.includes(name);
     // Argo CD hides which applications exist: without a project, missing and forbidden look the same.
-    if (!permitted || ((app === undefined || app.spec.project !== project) && project === undefined)) {
+    // Without a project an existing application is found in its own; with one, it must be in it.
+    if (!permitted || (app === undefined && project === undefined)) {
       return { status: 403, body: error(7, 'permission denied') };
     }
-    if (app === undefined || app.spec.project !== project) {
+    if (app === undefined || (project !== undefined && app.spec.project !== project)) {
       return { status: 404, body: error(5, `applications.argoproj.io "${name}" not found`) };
     }
     if (!isSync) {
