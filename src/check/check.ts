@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
-import { type InputSpec, inputTypeOf } from '../model/inputs.ts';
-import type { CatalogEntry as Component } from '../model/preset.ts';
+import { type InputSpec, inputTypeOf, interpolation } from '../model/inputs.ts';
+import { type CatalogEntry as Component, jobNamesOf } from '../model/preset.ts';
 import { closest } from '../runtime/suggest.ts';
 
 // `oneex-ci check`: validates a consumer's .gitlab-ci.yml offline against the catalog this CLI was
@@ -435,9 +435,40 @@ function checkValue(
   }
 }
 
-function jobNameOf(used: UsedComponent): { name: string; node: Node } | undefined {
-  const as = used.inputs.as ?? used.component.inputs.as?.default;
-  return typeof as === 'string' ? { name: as, node: used.node } : undefined;
+// A component's job names are written with its inputs (`$[[ inputs.as ]]:plan:$[[ inputs.environment ]]`),
+// so rendering them with the interpolation blocks shows which inputs tell two includes' jobs apart.
+const INTERPOLATED = /\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]/g;
+const jobNameTemplates = new WeakMap<Component, readonly string[]>();
+
+function jobNameTemplatesOf(component: Component): readonly string[] {
+  let names = jobNameTemplates.get(component);
+  if (names === undefined) {
+    names = jobNamesOf(component);
+    jobNameTemplates.set(component, names);
+  }
+  return names;
+}
+
+/**
+ * The names of the jobs an include defines, with its inputs (after defaults) in place. A component
+ * with no jobs of its own (one that only includes others) is known by its `as:` input, if it has one.
+ */
+export function includedJobNames(component: Component, inputs: Readonly<Record<string, unknown>>): string[] {
+  const templates = jobNameTemplatesOf(component);
+  const names = templates.length > 0 || component.inputs.as === undefined ? templates : [interpolation('as')];
+  return names.map((name) =>
+    name.replace(INTERPOLATED, (_, input: string) =>
+      String(inputs[input] ?? component.inputs[input]?.default ?? ''),
+    ),
+  );
+}
+
+/** The inputs whose values appear in a component's job names: two includes differing in one define other jobs. */
+export function jobNameInputs(component: Component): string[] {
+  const inputs = new Set<string>();
+  for (const name of jobNameTemplatesOf(component))
+    for (const match of name.matchAll(INTERPOLATED)) if (match[1] !== undefined) inputs.add(match[1]);
+  return [...inputs];
 }
 
 function checkJobCollisions(
@@ -445,33 +476,57 @@ function checkJobCollisions(
   used: readonly UsedComponent[],
   jobs: ReadonlyMap<string, Node>,
 ): void {
+  // Job name -> the include that first defines it.
   const seen = new Map<string, UsedComponent>();
+  const warned = new Set<string>();
   for (const entry of used) {
-    const job = jobNameOf(entry);
-    if (job === undefined) continue;
-    const earlier = seen.get(job.name);
-    if (earlier !== undefined) {
+    const names = includedJobNames(entry.component, entry.inputs);
+    const visible = names.filter((name) => !name.startsWith('.'));
+    // The same component included again defines the same jobs only when every input its job names
+    // are made of is the same: terraform once per `environment` shares its fmt and validate jobs on
+    // purpose (GitLab merges them into one), and that is no mistake.
+    const twin = visible.length > 0 && visible.every((name) => seen.get(name)?.component === entry.component);
+    const other = visible
+      .map((name) => seen.get(name))
+      .find((e) => e !== undefined && e.component !== entry.component);
+    const named =
+      visible.length === 1 ? `the job name ${show(visible[0])}` : `the jobs ${visible.map(show).join(', ')}`;
+    if (twin) {
+      const distinct = jobNameInputs(entry.component).filter((input) => input !== 'as');
       report(
         context,
         entry.node,
         'error',
         'EDUPLICATE',
-        `${entry.component.name} is included twice with the job name ${show(job.name)}; GitLab silently merges the two jobs into one`,
-        'Give each include its own `as:` input (and its own stage or inputs).',
+        `${entry.component.name} is included twice with ${named}; GitLab silently merges the two jobs into one`,
+        `Give each include its own ${['as', ...distinct].map((input) => `\`${input}:\``).join(' or ')} input (and its own stage or inputs).`,
       );
-    }
-    const own = jobs.get(job.name);
-    if (own !== undefined && earlier === undefined) {
+    } else if (other !== undefined) {
+      const name = visible.find((n) => seen.get(n) === other) ?? '';
       report(
         context,
-        own,
-        'warning',
-        'EJOBCOLLISION',
-        `job ${show(job.name)} has the name of the ${entry.component.name} component's job; GitLab merges them`,
-        'Rename your job, or set the component’s `as:` input, unless you mean to override keywords of its job.',
+        entry.node,
+        'error',
+        'EDUPLICATE',
+        `${entry.component.name} and ${other.component.name} are both included with the job name ${show(name)}; GitLab silently merges the two jobs into one`,
+        'Give one of the includes another `as:` input.',
       );
     }
-    seen.set(job.name, entry);
+    for (const name of visible) {
+      const own = jobs.get(name);
+      if (own !== undefined && !warned.has(name)) {
+        warned.add(name);
+        report(
+          context,
+          own,
+          'warning',
+          'EJOBCOLLISION',
+          `job ${show(name)} has the name of the ${entry.component.name} component's job; GitLab merges them`,
+          'Rename your job, or set the component’s `as:` input, unless you mean to override keywords of its job.',
+        );
+      }
+      if (!seen.has(name)) seen.set(name, entry);
+    }
   }
 }
 

@@ -39,6 +39,7 @@ function help(): string {
     '',
     'For developers:',
     '  hooks install  Set up Husky and commitlint in an app repository (Oneex’s commit convention).',
+    '  init           Write a starter .gitlab-ci.yml: the preset that fits the repository.',
     '',
     'Options:',
     '  --help     Show this help.',
@@ -84,6 +85,7 @@ export async function main(io: Io): Promise<number> {
       return await check(io.argv.slice(1), io);
     }
     // Commands for developers' machines rather than jobs; loaded only when used.
+    if (first === 'init') return await (await import('../init/command.ts')).initCommand(io, io.argv.slice(1));
     if (first === 'hooks')
       return await (await import('../hooks/command.ts')).hooksCommand(io, io.argv.slice(1));
     const component = byName.get(first);

@@ -1,4 +1,4 @@
-import type { Component } from './component.ts';
+import { type Component, interpolations } from './component.ts';
 import { type InputSpec, interpolation } from './inputs.ts';
 
 // A preset is a component made of other components: one include that gives a repository its whole
@@ -147,4 +147,13 @@ export function definePreset(definition: PresetDefinition): Preset {
       throw new Error(`preset "${definition.name}": no part has the shared input "${name}"`);
 
   return { ...definition, kind: 'preset', inputs, targets, includes };
+}
+
+/** The names of the jobs an entry defines, written with its own inputs' interpolation blocks. */
+export function jobNamesOf(entry: CatalogEntry): string[] {
+  if (!isPreset(entry)) return Object.keys(entry.jobs(interpolations(entry.inputs)));
+  const names = entry.includes.flatMap((include) =>
+    Object.keys(include.component.jobs(include.bindings as Parameters<Component['jobs']>[0])),
+  );
+  return [...new Set(names)];
 }

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { createConsumer, type Library, publishLibrary, readTree } from '../../test/support/local-pipeline.ts';
+import type { BenchResult } from '../bench.ts';
+import { criticalPath, type Need, type PipelineJob } from '../pipeline/critical-path.ts';
+
+// The examples' default-branch pipelines, as DAGs: the longest chain of `needs` from push to the last
+// deployment (in jobs) against the stages a stage-ordered pipeline would wait through. Jobs count one
+// each, whatever they take. gitlab-ci-local expands each example (components resolved from a local
+// copy of the library, offline) and evaluates its rules for a push to the default branch.
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const GITLAB_CI_LOCAL = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
+const DEFAULT_BRANCH_PUSH = {
+  CI_COMMIT_BRANCH: 'main',
+  CI_DEFAULT_BRANCH: 'main',
+  CI_PIPELINE_SOURCE: 'push',
+};
+
+interface ExpandedJob {
+  readonly stage?: string;
+  readonly environment?: string | { readonly action?: string };
+}
+
+interface ListedJob {
+  readonly name: string;
+  readonly stage: string;
+  readonly when: string;
+  readonly needs?: readonly Need[];
+}
+
+// `start` (the default) creates a deployment; prepare, verify, access and stop do not.
+const deploys = (job: ExpandedJob | undefined): boolean =>
+  job?.environment !== undefined &&
+  (typeof job.environment === 'string' || (job.environment.action ?? 'start') === 'start');
+
+async function gitlabCiLocal(library: Library, dir: string, args: string[]): Promise<string> {
+  const variables = Object.entries(DEFAULT_BRANCH_PUSH).flatMap(([key, value]) => [
+    '--variable',
+    `${key}=${value}`,
+  ]);
+  const { stdout } = await run(GITLAB_CI_LOCAL, [...args, ...variables], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: library.gitConfig,
+      HOME: join(dir, '.home'),
+      FORCE_COLOR: '0',
+      GCL_IGNORE_PREDEFINED_VARS: Object.keys(DEFAULT_BRANCH_PUSH).join(','),
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** The default-branch pipeline of one example repository, as the critical-path module takes it. */
+export async function examplePipeline(
+  library: Library,
+  example: string,
+): Promise<{ jobs: PipelineJob[]; stages: string[] }> {
+  const consumer = await createConsumer({
+    project: `oneex/${example}`,
+    files: await readTree(join(ROOT, 'examples', example)),
+  });
+  try {
+    await mkdir(join(consumer.dir, '.home'), { recursive: true });
+    const preview = await gitlabCiLocal(library, consumer.dir, ['--preview']);
+    const expanded = (parseAllDocuments(preview)
+      .map((d) => d.toJSON() as unknown)
+      .find((d) => d !== null && typeof d === 'object') ?? {}) as Record<string, unknown>;
+    const stages = (expanded.stages as string[] | undefined) ?? ['.pre', 'build', 'test', 'deploy', '.post'];
+    const listing = await gitlabCiLocal(library, consumer.dir, ['--list-json']);
+    const listed = JSON.parse(listing.slice(listing.indexOf('['))) as ListedJob[];
+    const jobs = listed.map(
+      (job): PipelineJob => ({
+        name: job.name,
+        stage: job.stage,
+        needs: job.needs ?? null,
+        runs: job.when !== 'never',
+        deploys: deploys(expanded[job.name] as ExpandedJob | undefined),
+      }),
+    );
+    return { jobs, stages };
+  } finally {
+    await rm(consumer.dir, { recursive: true, force: true });
+  }
+}
+
+export default async function criticalPathBench(): Promise<BenchResult[]> {
+  const examples = (await readdir(join(ROOT, 'examples'), { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && existsSync(join(ROOT, 'examples', e.name, '.gitlab-ci.yml')))
+    .map((e) => e.name)
+    .sort();
+  const libraryDir = await mkdtemp(join(tmpdir(), 'oneex-bench-library-'));
+  const library = await publishLibrary({ dir: libraryDir });
+  try {
+    const results: BenchResult[] = [];
+    for (const example of examples) {
+      const { jobs, stages } = await examplePipeline(library, example);
+      const result = criticalPath(jobs, stages);
+      const end = result.toDeployment ? 'to the last deployment' : 'no deployment job; to the last job';
+      const line = `${example}: critical path ${result.path.length} jobs (${result.path.join(' → ')}) vs ${result.stages.length} stages`;
+      console.log(line);
+      results.push({
+        name: `Critical path of the default-branch pipeline, jobs / stages (examples/${example})`,
+        ratio: result.path.length / result.stages.length,
+        detail: `${line} (${result.stages.join(', ')}); ${end}; ${jobs.filter((j) => j.runs).length} of ${jobs.length} jobs run`,
+      });
+    }
+    return results;
+  } finally {
+    await rm(libraryDir, { recursive: true, force: true });
+  }
+}
