@@ -55,7 +55,7 @@ const action: Action<typeof declared> = async (inputs, context) => {
     return EXIT.failed;
   }
   context.log.success(
-    `${results.length} commit${results.length === 1 ? '' : 's'} follow the commit convention.`,
+    `${results.length} ${results.length === 1 ? 'commit follows' : 'commits follow'} the commit convention.`,
   );
   return EXIT.ok;
 };

@@ -1,6 +1,8 @@
-import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basePath, lintCli, ROOT, readReport, summarise } from '../components/lint/support.ts';
 import { cliDoubles } from '../doubles/cli-doubles.ts';
@@ -10,29 +12,14 @@ import { cliDoubles } from '../doubles/cli-doubles.ts';
 // from the library's node_modules, linked as `npm ci` would install the example's devDependencies;
 // hadolint, Ruff and dotnet are their doubles; yamllint, ShellCheck and tsc are the real ones.
 
+const run = promisify(execFile);
 const EXAMPLES = join(ROOT, 'examples');
+const OFFLINE_NPM_CI = join(ROOT, 'test', 'support', 'offline-npm-ci.mjs');
 let doubles: string;
 let work: string;
 
 /** `npm ci`, offline: each devDependency of the example linked from the library's node_modules. */
-async function linkDevDependencies(dir: string): Promise<void> {
-  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
-    devDependencies: Record<string, string>;
-  };
-  await mkdir(join(dir, 'node_modules', '.bin'), { recursive: true });
-  for (const name of Object.keys(manifest.devDependencies)) {
-    await mkdir(join(dir, 'node_modules', name, '..'), { recursive: true });
-    await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
-  }
-  const bins = {
-    eslint: 'eslint/bin/eslint.js',
-    prettier: 'prettier/bin/prettier.cjs',
-    tsc: 'typescript/bin/tsc',
-  };
-  for (const [bin, target] of Object.entries(bins)) {
-    await symlink(join('..', target), join(dir, 'node_modules', '.bin', bin));
-  }
-}
+const linkDevDependencies = (dir: string) => run(process.execPath, [OFFLINE_NPM_CI, dir]);
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'oneex-examples-lint-'));

@@ -9,6 +9,7 @@ import {
 } from '../components/semantic-release/fixture.ts';
 import { cliDoubles } from '../doubles/cli-doubles.ts';
 import { registerReleases } from '../doubles/gitlab-api/releases.ts';
+import { pushStandInBaseImages } from './base-images.ts';
 import { type Canaries, createCanaries } from './canary.ts';
 import { type Library, publishLibrary, removeAll } from './local-pipeline.ts';
 import { containersEnv, startRegistry, type TestRegistry } from './registry.ts';
@@ -29,7 +30,7 @@ export interface OneexPlatform {
   readonly vault: VaultFixture;
   readonly gitops: Harness;
   readonly canaries: Canaries;
-  /** Directory of the doubles of tools this machine lacks (hadolint, dotnet), for the jobs' PATH. */
+  /** Directory of the doubles of tools this machine lacks (hadolint, dotnet, ruff), for the jobs' PATH. */
   readonly toolDoubles: string;
   /** An Oneex project on the GitLab double: `files` committed on main and pushed to its remote. */
   project(
@@ -92,7 +93,19 @@ export async function startOneexPlatform(options: PlatformOptions): Promise<Onee
   const scratch = await mkdtemp(join(tmpdir(), 'oneex-platform-'));
   cleanup.push(scratch);
   const storage = await containersEnv(join(scratch, 'storage'));
-  const toolDoubles = await cliDoubles(join(scratch, 'doubles'), ['hadolint', 'dotnet']);
+  const [toolDoubles, baseImages] = await Promise.all([
+    cliDoubles(join(scratch, 'doubles'), ['hadolint', 'dotnet', 'ruff']),
+    pushStandInBaseImages(registry, storage),
+  ]);
+  // Pipeline variables take precedence over the jobs' own: these replace two inputs' defaults where
+  // this machine differs from a runner, never the example's files.
+  const machine = {
+    // The base images the examples' Containerfiles name, as stand-ins pushed to the test registry.
+    ONEEX_IMAGE_BUILD_ARGS: `json:${JSON.stringify(Object.entries(baseImages).map(([k, v]) => `${k}=${v}`))}`,
+    // `npm ci` without a registry.
+    // (`node` first: gitlab-ci-local turns a value that is a path into a file variable.)
+    ONEEX_LINT_INSTALL: `node ${join(import.meta.dirname, 'offline-npm-ci.mjs')}`,
+  };
 
   return {
     library,
@@ -141,6 +154,7 @@ export async function startOneexPlatform(options: PlatformOptions): Promise<Onee
         ONEEX_IMAGE_CA_FILE: registry.caFile,
         REGISTRY_AUTH_FILE: registry.authFile,
         ...storage,
+        ...machine,
         ...extra,
       };
     },
