@@ -1,57 +1,72 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createConsumer, publishLibrary, removeAll, runPipeline } from '../test/support/local-pipeline.ts';
+import { parse } from 'yaml';
+import { readTree, runPipeline } from '../test/support/local-pipeline.ts';
+import { startOneexPlatform } from '../test/support/oneex-platform.ts';
 
-// `npm start`: the main job. Runs an example Oneex pipeline end to end, locally, on embedded defaults,
-// and prints what happened. Exits non-zero when the pipeline does not behave as the example says.
+// `npm start`: the main job. Runs the default-branch pipeline of the Oneex Back example
+// (examples/oneex-back, whose .gitlab-ci.yml is one include of the node-service preset) end to end,
+// here, on the embedded platform: Harbor as a local registry, Vault, the GitOps repository with Argo CD
+// and Grafana, GitLab's API. Prints what happened; exits non-zero unless every job passed, the
+// image reached the registry and test and staging run its digest.
 
-const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'commitlint-pilot');
-const files = Object.fromEntries(
-  await Promise.all(
-    (await readdir(EXAMPLE)).map(
-      async (name) => [name, await readFile(join(EXAMPLE, name), 'utf8')] as const,
-    ),
-  ),
-);
-
-const library = await publishLibrary({ versions: ['1.0.0'] });
-const repo = await createConsumer({
-  project: 'oneex/back',
-  files,
-  firstMessage: 'chore: set up the pipeline',
-});
-const base = (await repo.git(['rev-parse', 'HEAD'])).trim();
-await repo.commit({
-  message: 'feat(api): verify the MRZ of a passport',
-  files: { 'src/mrz.ts': 'export {};\n' },
-});
-await repo.commit({
-  message: 'fix(api): reject expired documents',
-  files: { 'src/expiry.ts': 'export {};\n' },
-});
-
-console.log('Running the merge request pipeline of examples/commitlint-pilot (gitlab-ci-local, offline)…');
+const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'oneex-back');
+const APP = 'back';
 const started = Date.now();
-const result = await runPipeline(library, repo, {
-  variables: {
-    CI_PIPELINE_SOURCE: 'merge_request_event',
-    CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
-    CI_MERGE_REQUEST_IID: '1',
-  },
-});
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-console.log('');
-console.log('job            status     duration');
-for (const job of result.jobs.values()) {
-  console.log(`${job.name.padEnd(14)} ${job.status.padEnd(10)} ${(job.durationMs / 1000).toFixed(2)} s`);
+console.log('Starting the embedded platform (registry, Vault, GitOps repository, Argo CD, GitLab API)…');
+const platform = await startOneexPlatform({ apps: [APP] });
+let ok = false;
+try {
+  const project = await platform.project(
+    `oneex/${APP}`,
+    await readTree(EXAMPLE),
+    'feat: first version of the API',
+  );
+  console.log(`Running the default-branch pipeline of examples/oneex-back (gitlab-ci-local, offline)…`);
+  const result = await runPipeline(platform.library, project.consumer, {
+    variables: await platform.variables(project),
+    path: [platform.toolDoubles],
+    timeoutMs: 600_000,
+  });
+
+  console.log('');
+  console.log('job               status            duration');
+  for (const job of result.jobs.values())
+    console.log(`${job.name.padEnd(17)} ${job.status.padEnd(17)} ${seconds(job.durationMs).padStart(8)}`);
+
+  const report = (await result.artifacts('image-build'))['.gitlab-ci-reports/dotenv/image.env'] ?? '';
+  const ref = /^IMAGE_REF=(.+)$/m.exec(report)?.[1];
+  const digest = /^IMAGE_DIGEST=(.+)$/m.exec(report)?.[1];
+  console.log('');
+  console.log(`image      ${ref ?? '(none)'}`);
+  const promoted: string[] = [];
+  for (const environment of ['test', 'staging']) {
+    const overlay = parse(
+      await platform.gitops.gitops.show(`apps/${APP}/overlays/${environment}/kustomization.yaml`),
+    ) as { images?: { digest?: string }[] };
+    const commit = /promoted to \S+: commit ([0-9a-f]+)/.exec(
+      result.jobs.get(`promote-${environment}`)?.log ?? '',
+    )?.[1];
+    console.log(
+      `${environment.padEnd(10)} GitOps commit ${commit ?? '(none)'}, overlay runs ${overlay.images?.[0]?.digest ?? '(none)'}`,
+    );
+    if (digest !== undefined && overlay.images?.[0]?.digest === digest) promoted.push(environment);
+  }
+  const release = /Released (\S+) \(tag (\S+)\)/.exec(result.jobs.get('release')?.log ?? '');
+  console.log(`release    ${release ? `${release[1]} (tag ${release[2]})` : '(none)'}`);
+  const leaks = await platform.canaries.scan(result, project.consumer);
+  console.log(
+    `secrets    ${leaks.length === 0 ? 'no credential found in any log, artifact or file the run left' : `${leaks.length} LEAKED`}`,
+  );
+
+  const failed = [...result.jobs.values()].filter((job) => job.status === 'failed');
+  ok = result.exitCode === 0 && failed.length === 0 && promoted.length === 2 && leaks.length === 0;
+  console.log(
+    `\nPipeline ${ok ? 'passed' : 'FAILED'} in ${seconds(Date.now() - started)} (platform start included).`,
+  );
+  if (!ok && failed.length > 0) for (const job of failed) console.log(`\n--- ${job.name} ---\n${job.log}`);
+} finally {
+  await platform.close();
 }
-console.log('');
-const job = result.jobs.get('commitlint');
-for (const line of (job?.log ?? result.output).split('\n').filter((l) => /[✔✖⚠]/.test(l)))
-  console.log(`  ${line}`);
-console.log(
-  `\nPipeline ${result.exitCode === 0 ? 'passed' : 'failed'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
-);
-
-await removeAll(repo.dir, library.bare.replace('file://', '').replace(/\/ci-components\.git$/, ''));
-process.exitCode = result.exitCode === 0 && job?.status === 'success' ? 0 : 1;
+process.exitCode = ok ? 0 : 1;
