@@ -5,13 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { createConsumer, type Library, publishLibrary, readTree } from '../../test/support/local-pipeline.ts';
+import {
+  createConsumer,
+  type Library,
+  publishLibrary,
+  readTree,
+  runPipeline,
+} from '../../test/support/local-pipeline.ts';
+import { startOneexPlatform } from '../../test/support/oneex-platform.ts';
 import type { BenchResult } from '../bench.ts';
-import { criticalPath, type Need, type PipelineJob } from '../pipeline/critical-path.ts';
+import { criticalPath, makespan, type Need, type PipelineJob } from '../pipeline/critical-path.ts';
 
 // The examples' default-branch pipelines, as DAGs: the longest chain of `needs` from push to the last
 // deployment (in jobs) against the stages a stage-ordered pipeline would wait through. Jobs count one
-// each, whatever they take. gitlab-ci-local expands each example (components resolved from a local
+// each, whatever they take. Then in time: oneex-back's pipeline runs for real on the embedded
+// platform, and its measured job durations give when its last job ends as a DAG against when it
+// would end stage by stage. gitlab-ci-local expands each example (components resolved from a local
 // copy of the library, offline) and evaluates its rules for a push to the default branch.
 
 const run = promisify(execFile);
@@ -113,8 +122,35 @@ export default async function criticalPathBench(): Promise<BenchResult[]> {
         detail: `${line} (${result.stages.join(', ')}); ${end}; ${jobs.filter((j) => j.runs).length} of ${jobs.length} jobs run`,
       });
     }
+    results.push(await measuredMakespan('oneex-back'));
     return results;
   } finally {
     await rm(libraryDir, { recursive: true, force: true });
+  }
+}
+
+/** One real default-branch run of an example: its jobs' durations, scheduled both ways. */
+async function measuredMakespan(example: string): Promise<BenchResult> {
+  const app = example.replace(/^oneex-/, '');
+  const platform = await startOneexPlatform({ apps: [app] });
+  try {
+    const project = await platform.project(`oneex/${app}`, await readTree(join(ROOT, 'examples', example)));
+    const result = await runPipeline(platform.library, project.consumer, {
+      variables: await platform.variables(project),
+      path: [platform.toolDoubles],
+      timeoutMs: 600_000,
+    });
+    if (result.exitCode !== 0) throw new Error(`the ${example} pipeline failed:\n${result.output}`);
+    const durations = new Map([...result.jobs.values()].map((job) => [job.name, job.durationMs / 1000]));
+    const { jobs, stages } = await examplePipeline(platform.library, example);
+    const { dag, staged } = makespan(jobs, stages, durations);
+    const each = [...durations].map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(', ');
+    return {
+      name: `Default-branch pipeline of examples/${example}, measured: DAG / stage-ordered`,
+      ratio: dag / staged,
+      detail: `last job ends at ${dag.toFixed(1)} s as a DAG, ${staged.toFixed(1)} s stage by stage (${each})`,
+    };
+  } finally {
+    await platform.close();
   }
 }

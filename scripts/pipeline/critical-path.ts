@@ -94,3 +94,55 @@ export function criticalPath(jobs: readonly PipelineJob[], stages: readonly stri
   const used = new Set([...running.values()].map((job) => job.stage));
   return { path, toDeployment: deployments.length > 0, stages: stages.filter((stage) => used.has(stage)) };
 }
+
+export interface Makespan {
+  /** When the last job ends, each job starting as soon as what it waits for has ended (the DAG). */
+  readonly dag: number;
+  /**
+   * The same jobs in a stage-ordered pipeline: each stage starts when the one before has ended; a job
+   * that needs another of its own stage (test → staging promotions) gets a stage of its own after it.
+   */
+  readonly staged: number;
+}
+
+/** Both schedules of the jobs that ran, from each job's measured duration. */
+export function makespan(
+  jobs: readonly PipelineJob[],
+  stages: readonly string[],
+  durations: ReadonlyMap<string, number>,
+): Makespan {
+  const all = new Map(jobs.map((job) => [job.name, job]));
+  const running = new Map(jobs.filter((job) => job.runs && durations.has(job.name)).map((j) => [j.name, j]));
+  const before = new Map(
+    [...running.values()].map((job) => [job.name, predecessors(job, running, all, stages)]),
+  );
+  const end = new Map<string, number>();
+  const endOf = (name: string): number => {
+    const known = end.get(name);
+    if (known !== undefined) return known;
+    const start = Math.max(0, ...(before.get(name) ?? []).map(endOf));
+    const finish = start + (durations.get(name) ?? 0);
+    end.set(name, finish);
+    return finish;
+  };
+  const dag = Math.max(0, ...[...running.keys()].map(endOf));
+
+  // Stage-ordered: a job's level is its stage, then its depth among the jobs of that stage it needs.
+  const depth = new Map<string, number>();
+  const depthOf = (name: string): number => {
+    const known = depth.get(name);
+    if (known !== undefined) return known;
+    const stage = running.get(name)?.stage;
+    const sameStage = (before.get(name) ?? []).filter((other) => running.get(other)?.stage === stage);
+    const value = sameStage.length === 0 ? 0 : 1 + Math.max(...sameStage.map(depthOf));
+    depth.set(name, value);
+    return value;
+  };
+  const longestPerLevel = new Map<string, number>();
+  for (const [name, job] of running) {
+    const key = `${stages.indexOf(job.stage)}:${depthOf(name)}`;
+    longestPerLevel.set(key, Math.max(longestPerLevel.get(key) ?? 0, durations.get(name) ?? 0));
+  }
+  const staged = [...longestPerLevel.values()].reduce((sum, d) => sum + d, 0);
+  return { dag, staged };
+}
