@@ -1,19 +1,12 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
+import { rulesInput } from '../../src/model/rules.ts';
 
 export const inputs = {
   ...jobInputs({ as: 'commitlint', stage: 'test' }),
-  rules: {
-    type: 'array',
-    default: [
-      { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
-      { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
-      { if: '$CI_COMMIT_BRANCH' },
-    ],
-    description:
-      'GitLab `rules:` of the job. The default runs in merge request pipelines, and in branch pipelines of branches without an open merge request.',
-    env: false,
-  },
+  rules: rulesInput(
+    'GitLab `rules:` of the job. The default runs in merge request pipelines, and in branch pipelines of branches without an open merge request.',
+  ),
   config_file: {
     default: '',
     description:

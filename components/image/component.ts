@@ -1,23 +1,16 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
+import { rulesInput } from '../../src/model/rules.ts';
 import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 
 const RELATIVE_PATH = '^$|^[^/\\\\].*$';
 
 export const inputs = {
   ...jobInputs({ as: 'image-build', stage: 'build' }),
-  rules: {
-    type: 'array',
-    default: [
-      { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
-      { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
-      { if: '$CI_COMMIT_BRANCH' },
-      { if: '$CI_COMMIT_TAG' },
-    ],
-    description:
-      'GitLab `rules:` of the job. The default runs in merge request pipelines, branch pipelines of branches without an open merge request, and tag pipelines.',
-    env: false,
-  },
+  rules: rulesInput(
+    'GitLab `rules:` of the job. The default runs in merge request pipelines, branch pipelines of branches without an open merge request, and tag pipelines.',
+    [{ if: '$CI_COMMIT_TAG' }],
+  ),
   name: {
     default: '',
     description:

@@ -1,5 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
+import { rulesInput } from '../../src/model/rules.ts';
 import { SEVERITIES } from '../../src/runtime/severity.ts';
 
 /** The thresholds: a Code Quality severity, or never. */
@@ -13,17 +14,9 @@ export const WARNINGS_EXIT_CODE = 4;
 
 export const inputs = {
   ...jobInputs({ as: 'lint', stage: 'test' }),
-  rules: {
-    type: 'array',
-    default: [
-      { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
-      { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
-      { if: '$CI_COMMIT_BRANCH' },
-    ],
-    description:
-      'GitLab `rules:` of the job. The default runs in merge request pipelines, and in branch pipelines of branches without an open merge request.',
-    env: false,
-  },
+  rules: rulesInput(
+    'GitLab `rules:` of the job. The default runs in merge request pipelines, and in branch pipelines of branches without an open merge request.',
+  ),
   linters: {
     type: 'array',
     default: ['auto'],

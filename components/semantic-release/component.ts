@@ -1,5 +1,6 @@
 import { defineComponent, jobInputs } from '../../src/model/component.ts';
 import type { InputSpecs } from '../../src/model/inputs.ts';
+import { rulesInput } from '../../src/model/rules.ts';
 import { vaultIdTokens, vaultInputs } from '../../src/vault/inputs.ts';
 
 // A maintenance branch as semantic-release's default config names them (`1.x`, `1.2.x`), as a GitLab
@@ -38,17 +39,9 @@ export const inputs = {
       'Stage of the next-version job. `.pre` runs before every other stage, so build jobs can `needs:` it.',
     env: false,
   },
-  next_version_rules: {
-    type: 'array',
-    default: [
-      { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
-      { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
-      { if: '$CI_COMMIT_BRANCH' },
-    ],
-    description:
-      'GitLab `rules:` of the next-version job. The default runs in merge request pipelines and branch pipelines (not in tag pipelines).',
-    env: false,
-  },
+  next_version_rules: rulesInput(
+    'GitLab `rules:` of the next-version job. The default runs in merge request pipelines and branch pipelines (not in tag pipelines).',
+  ),
   branches: {
     type: 'array',
     default: [],
