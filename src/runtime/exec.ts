@@ -7,7 +7,7 @@ import type { Redactor } from './redact.ts';
 
 export interface ExecOptions {
   readonly cwd: string;
-  /** Added to a minimal inherited environment; put secrets here, never in `args`. */
+  /** Added to the inherited environment (see `childEnvironment`); put secrets here, never in `args`. */
   readonly env?: Readonly<Record<string, string>>;
   /** Written to the program's stdin, then closed. */
   readonly input?: string;
@@ -24,6 +24,23 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+/**
+ * Variables no program the CLI runs may inherit: the job's ID token logs in to Vault as the job, and
+ * only the CLI does that. (Tools such as Terraform providers or Ansible modules run code the job did
+ * not write.) A caller that must pass one gives it in `env` explicitly.
+ */
+export const WITHHELD_VARIABLES = ['ONEEX_VAULT_ID_TOKEN'] as const;
+
+/** The environment of a child: the CLI's own, less the withheld variables, plus `extra`. */
+export function childEnvironment(
+  inherited: Readonly<Record<string, string | undefined>>,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...inherited };
+  for (const name of WITHHELD_VARIABLES) delete env[name];
+  return { ...env, ...extra };
+}
+
 export async function exec(
   command: string,
   args: readonly string[],
@@ -31,7 +48,7 @@ export async function exec(
 ): Promise<ExecResult> {
   const run = $({
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: childEnvironment(process.env, options.env),
     input: options.input ?? '',
     quiet: true,
     nothrow: true,
