@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalog } from '../../components/catalog.ts';
 import { components } from '../../components/index.ts';
 import { checkPipeline, includedJobNames, jobNameInputs } from '../../src/check/check.ts';
 import type { Component } from '../../src/model/component.ts';
@@ -88,8 +89,8 @@ describe('oneex-ci check: the same component included more than once', () => {
     expect(codes(text)).toEqual(['EJOBCOLLISION']);
   });
 
-  it('accepts the oneex-infra example', async () => {
+  it('accepts the oneex-infra example, against the catalog the CLI checks with (its presets too)', async () => {
     const text = await readFile(join(ROOT, 'examples', 'oneex-infra', '.gitlab-ci.yml'), 'utf8');
-    expect(checkPipeline(text, options)).toEqual([]);
+    expect(checkPipeline(text, { ...options, components: catalog })).toEqual([]);
   });
 });

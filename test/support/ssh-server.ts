@@ -18,8 +18,20 @@ const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
 export const TEST_ACCOUNT = 'oneex-ssh-test';
 
+export interface SshServerOptions {
+  /**
+   * Loopback addresses to listen on (127.0.0.0/8 needs no interface set-up), all on the same port:
+   * several "VMs" at the addresses an inventory names, on one port. Default 127.0.0.1.
+   */
+  readonly addresses?: readonly string[];
+  /** The port; default a free one. */
+  readonly port?: number;
+}
+
 export interface SshServer {
-  readonly host: '127.0.0.1';
+  /** The first of the addresses it listens on. */
+  readonly host: string;
+  readonly addresses: readonly string[];
   readonly port: number;
   /** The account the user key logs in as. */
   readonly user: string;
@@ -29,7 +41,7 @@ export interface SshServer {
   readonly userPrivateKey: string;
   /** The server's public host key, `<type> <base64>`. */
   readonly hostPublicKey: string;
-  /** A known_hosts line that trusts this server. */
+  /** A known_hosts line that trusts this server, at each of its addresses. */
   readonly knownHostsLine: string;
   /** A known_hosts line for this host and port with a key the server does not hold (a mismatch). */
   readonly wrongKnownHostsLine: string;
@@ -80,17 +92,28 @@ async function ensureAccount(): Promise<{ user: string; home: string; uid: numbe
 }
 
 /** Waits for sshd to say it listens (a probe connection would count as a client's). */
-async function waitForListening(logFile: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForListening(
+  logFile: string,
+  child: ChildProcess,
+  output: () => string,
+  addresses: number,
+): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}):\n${output()}`);
-    if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Server listening on')) return;
+    const listening = existsSync(logFile)
+      ? readFileSync(logFile, 'utf8').split('Server listening on').length - 1
+      : 0;
+    if (listening >= addresses) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`sshd did not start listening in 10 s:\n${output()}`);
 }
 
-export async function startSshServer(): Promise<SshServer> {
+export async function startSshServer(options: SshServerOptions = {}): Promise<SshServer> {
+  const addresses = options.addresses ?? ['127.0.0.1'];
+  if (addresses.length === 0 || addresses.some((a) => !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)))
+    throw new Error(`startSshServer: addresses must be loopback IPv4 addresses, got ${addresses.join(', ')}`);
   if (!existsSync(SSHD))
     throw new Error(`${SSHD} is missing: install openssh-server (scripts/setup-machine.sh)`);
   const account = await ensureAccount();
@@ -102,13 +125,13 @@ export async function startSshServer(): Promise<SshServer> {
   await chmod(dir, 0o711);
   await mkdir(join(dir, 'authorized_keys'), { mode: 0o755 });
   await writeFile(join(dir, 'authorized_keys', account.user), `${user.publicKey}\n`, { mode: 0o644 });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const closedPort = await freePort();
   // sshd wants its privilege-separation directory when it runs as root.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
   const config = [
-    `ListenAddress 127.0.0.1:${port}`,
+    ...addresses.map((address) => `ListenAddress ${address}:${port}`),
     `HostKey ${join(dir, 'host_key')}`,
     'PidFile none',
     // Keys live in the temporary directory, whose parents (/tmp) StrictModes would reject.
@@ -146,19 +169,21 @@ export async function startSshServer(): Promise<SshServer> {
     logFile,
     child,
     () => `${output}${existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''}`,
+    addresses.length,
   );
 
   const readLog = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   let sandboxes = 0;
   const server: SshServer = {
-    host: '127.0.0.1',
+    host: addresses[0] ?? '127.0.0.1',
+    addresses,
     port,
     user: account.user,
     home: account.home,
     userPrivateKey: user.privateKey,
     hostPublicKey: host.publicKey,
-    knownHostsLine: `[127.0.0.1]:${port} ${host.publicKey}`,
-    wrongKnownHostsLine: `[127.0.0.1]:${port} ${impostor.publicKey}`,
+    knownHostsLine: `${addresses.map((a) => `[${a}]:${port}`).join(',')} ${host.publicKey}`,
+    wrongKnownHostsLine: `${addresses.map((a) => `[${a}]:${port}`).join(',')} ${impostor.publicKey}`,
     closedPort,
     async sandbox(name) {
       sandboxes += 1;

@@ -69,10 +69,42 @@ async function run(repository: Consumer, options: RunOptions): Promise<PipelineR
   return result;
 }
 
+// The terraform component alone, included once per environment as a repository without the infra
+// preset writes it (the example's own .gitlab-ci.yml is the preset: test/examples/oneex-infra.e2e.test.ts).
+const PIPELINE = `
+include:
+  - component: $CI_SERVER_FQDN/oneex/ci-components/terraform@1
+    inputs:
+      environment: test
+      proxmox_api_token: kv/data/oneex/infra/test#proxmox_api_token
+      merge_request_note: true
+      gitlab_token: kv/data/oneex/infra/gitlab#notes_token
+  - component: $CI_SERVER_FQDN/oneex/ci-components/terraform@1
+    inputs:
+      environment: staging
+      proxmox_api_token: kv/data/oneex/infra/staging#proxmox_api_token
+      merge_request_note: true
+      gitlab_token: kv/data/oneex/infra/gitlab#notes_token
+  - component: $CI_SERVER_FQDN/oneex/ci-components/terraform@1
+    inputs:
+      environment: production
+      proxmox_api_token: kv/data/oneex/infra/production#proxmox_api_token
+      merge_request_note: true
+      gitlab_token: kv/data/oneex/infra/gitlab#notes_token
+  - component: $CI_SERVER_FQDN/oneex/ci-components/terraform@1
+    inputs:
+      environment: review
+      proxmox_api_token: kv/data/oneex/infra/review#proxmox_api_token
+`;
+
 async function exampleFiles(dir = EXAMPLE, prefix = ''): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name === 'ansible') continue; // the ansible component's part of the example
+    if (entry.name === '.gitlab-ci.yml' && prefix === '') {
+      files[entry.name] = PIPELINE;
+      continue;
+    }
     const path = join(dir, entry.name);
     if (entry.isDirectory()) Object.assign(files, await exampleFiles(path, `${prefix}${entry.name}/`));
     else files[`${prefix}${entry.name}`] = await readFile(path, 'utf8');
