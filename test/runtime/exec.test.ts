@@ -15,6 +15,7 @@ describe('exec', () => {
     process.env.ONEEX_VAULT_ID_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.claims.signature';
     const result = await exec(
       'sh',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
       ['-c', 'echo "token=${ONEEX_VAULT_ID_TOKEN-unset} extra=$EXTRA home=${HOME:+set}"'],
       {
         cwd: process.cwd(),
