@@ -270,7 +270,7 @@ describe('the oneex-infra example, a merge request pipeline', () => {
     const commitlint = result.job('commitlint').log;
     expect(commitlint).toMatch(/Linting merge request commits [0-9a-f]{8}\.\.[0-9a-f]{8}\./);
     expect(commitlint).toContain('feat: move test and staging to the lab network');
-    expect(commitlint).toContain('✔ 1 commit follow the commit convention.');
+    expect(commitlint).toContain('✔ 1 commit follows the commit convention.');
   });
 
   it('plans each environment with its own Proxmox token from the project’s Vault path, with a plan report', async () => {
