@@ -6,14 +6,16 @@ import { installHooks } from './install.ts';
 
 // `oneex-ci hooks install [--no-install]`, a command for developers' machines, not for jobs.
 
-export const HOOKS_HELP = `oneex-ci hooks install: sets up Husky and commitlint in this git repository, so that commits
-follow Oneex's convention (Conventional Commits), as the commitlint CI component checks them.
+export const HOOKS_HELP = `oneex-ci hooks install: sets up Husky, commitlint and \`oneex-ci check\` in this git repository,
+so that commits follow Oneex's convention (Conventional Commits), as the commitlint CI component checks
+them, and a commit whose .gitlab-ci.yml has a mistake is refused before GitLab sees it.
 
 Usage: oneex-ci hooks install [--no-install]
 
-Writes package.json (prepare script, dev dependencies), commitlint.config.mjs and .husky/commit-msg,
-then runs npm install, which installs the hooks. Run it again at any time: it changes only what it
-wrote, and keeps a commitlint configuration or hook of the repository's own.
+Writes package.json (prepare script, dev dependencies including @oneex/ci-components),
+commitlint.config.mjs, .husky/commit-msg and .husky/pre-commit (which checks .gitlab-ci.yml only in
+commits that change it), then runs npm install, which installs the hooks. Run it again at any time: it
+changes only what it wrote, and keeps a commitlint configuration or hook of the repository's own.
 
   --no-install  Write the files only; the hooks are installed if Husky already is, else by npm install.
 `;
