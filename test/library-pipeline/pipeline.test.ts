@@ -122,7 +122,7 @@ describe("the library's .gitlab-ci.yml", () => {
       description: './release-notes.md',
     });
     expect(job.extends).toBe('.on-release-tags');
-    expect(job.needs).toEqual(['release-notes', 'image-build']);
+    expect(job.needs).toEqual(['release-notes', 'image-build', 'npm-publish']);
     const rule = (pipeline['.on-release-tags'] as Job).rules?.[0]?.if ?? '';
     const regex = new RegExp(/=~ \/(.*)\/$/.exec(rule)?.[1] ?? '^$');
     expect(['1.4.0', '2.0.0-beta.1'].every((tag) => regex.test(tag))).toBe(true);
@@ -179,7 +179,7 @@ describe("the library's .gitlab-ci.yml", () => {
     expect(main).toEqual([...checks, 'release'].sort());
     expect(maintenance).toEqual([...checks, 'release'].sort());
     expect(feature).toEqual(checks);
-    expect(tag).toEqual(['catalog-release', 'image-build', 'release-notes']);
+    expect(tag).toEqual(['catalog-release', 'image-build', 'npm-publish', 'release-notes']);
     expect(otherTag).toEqual(['image-build']);
   });
 
