@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { TestRegistry } from './registry.ts';
+import { buildAndPush, type TestRegistry } from './registry.ts';
 
 // Stand-ins for the base images the example Containerfiles name (Harbor's proxies of Docker Hub and
 // mcr.microsoft.com), which this machine cannot pull: each is built `FROM scratch` on busybox-static,
@@ -113,28 +113,7 @@ async function buildStandIn(
         '',
       ].join('\n'),
     );
-    const options = { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 };
-    await run(
-      'buildah',
-      [
-        'bud',
-        '--isolation',
-        'chroot',
-        '--timestamp',
-        '0',
-        '--identity-label=false',
-        '-t',
-        reference,
-        context,
-      ],
-      options,
-    );
-    await run(
-      'buildah',
-      ['push', '--quiet', '--authfile', registry.authFile, '--cert-dir', registry.certDir, reference],
-      options,
-    );
-    return reference;
+    return await buildAndPush(registry, env, context, reference);
   } finally {
     await rm(context, { recursive: true, force: true });
   }

@@ -260,6 +260,30 @@ export async function containersEnv(
 }
 
 /**
+ * Builds `context` (its Containerfile) with buildah, reproducibly (timestamps 0, no identity label),
+ * as `reference`, and pushes it to `registry`. Returns the reference.
+ */
+export async function buildAndPush(
+  registry: TestRegistry,
+  env: Readonly<Record<string, string>>,
+  context: string,
+  reference: string,
+): Promise<string> {
+  const options = { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 };
+  await run(
+    'buildah',
+    ['bud', '--isolation', 'chroot', '--timestamp', '0', '--identity-label=false', '-t', reference, context],
+    options,
+  );
+  await run(
+    'buildah',
+    ['push', '--quiet', '--authfile', registry.authFile, '--cert-dir', registry.certDir, reference],
+    options,
+  );
+  return reference;
+}
+
+/**
  * Pushes a tiny base image with a shell (busybox-static) as `<host>/<repository>:<tag>`, built
  * `FROM scratch` with a fixed timestamp, so every run makes the same digest.
  */
@@ -275,28 +299,7 @@ export async function pushBaseImage(
       join(context, 'Containerfile'),
       'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n',
     );
-    const options = { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 };
-    await run(
-      'buildah',
-      [
-        'bud',
-        '--isolation',
-        'chroot',
-        '--timestamp',
-        '0',
-        '--identity-label=false',
-        '-t',
-        reference,
-        context,
-      ],
-      options,
-    );
-    await run(
-      'buildah',
-      ['push', '--quiet', '--authfile', registry.authFile, '--cert-dir', registry.certDir, reference],
-      options,
-    );
-    return reference;
+    return await buildAndPush(registry, env, context, reference);
   } finally {
     await rm(context, { recursive: true, force: true });
   }
