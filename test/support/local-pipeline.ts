@@ -238,21 +238,12 @@ export async function runPipeline(
       .join(','),
   };
   await mkdir(env.HOME, { recursive: true });
-  let exitCode = 0;
-  let output: string;
-  try {
-    const result = await run(join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local'), args, {
-      cwd: consumer.dir,
-      env,
-      timeout: options.timeoutMs ?? 180_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    output = result.stdout + result.stderr;
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    exitCode = typeof failure.code === 'number' ? failure.code : 1;
-    output = (failure.stdout ?? '') + (failure.stderr ?? '');
-  }
+  let { exitCode, output } = await gitlabCiLocal(consumer.dir, args, env, options.timeoutMs);
+  // gitlab-ci-local fetches a component included several times (terraform once per environment) in
+  // parallel, into one directory: when two copies collide (`cp: … File exists`) it gives up before
+  // any job starts. Nothing ran, so running it again is safe.
+  for (let attempt = 1; attempt < 3 && lostIncludeRace(output); attempt++)
+    ({ exitCode, output } = await gitlabCiLocal(consumer.dir, args, env, options.timeoutMs));
 
   const state = join(consumer.dir, '.gitlab-ci-local');
   const jobs = new Map<string, JobResult>();
@@ -279,6 +270,36 @@ export async function runPipeline(
     artifacts: (job) => readTree(join(state, 'artifacts', safeJobName(job))),
     workspace: (job) => join(state, 'builds', safeJobName(job)),
   };
+}
+
+const INCLUDE_RACE = /Component include could not be fetched[\s\S]*File exists/;
+const FINISHED_LINE = /^.+? finished in [\d.]+ (ms|s|min)/m;
+
+/** Whether gitlab-ci-local stopped on its include-fetch collision, before any job ran. */
+export const lostIncludeRace = (output: string): boolean =>
+  INCLUDE_RACE.test(output) && !FINISHED_LINE.test(output);
+
+async function gitlabCiLocal(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = 180_000,
+): Promise<{ exitCode: number; output: string }> {
+  try {
+    const result = await run(join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local'), [...args], {
+      cwd,
+      env,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { exitCode: 0, output: result.stdout + result.stderr };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string };
+    return {
+      exitCode: typeof failure.code === 'number' ? failure.code : 1,
+      output: (failure.stdout ?? '') + (failure.stderr ?? ''),
+    };
+  }
 }
 
 function toVariablesYaml(variables: Readonly<Record<string, string>>): string {
