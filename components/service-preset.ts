@@ -1,4 +1,5 @@
 import type { Component } from '../src/model/component.ts';
+import type { Rule } from '../src/model/job.ts';
 import { definePreset, type Preset } from '../src/model/preset.ts';
 import argocdPromote from './argocd-promote/component.ts';
 import commitlint from './commitlint/component.ts';
@@ -37,6 +38,10 @@ export const SHARED = {
   vault_audience: undefined,
 } as const;
 
+/** The same rules, each job they start waiting for someone to start it. */
+const byHand = (rules: readonly Rule[]): Rule[] =>
+  rules.map((rule) => (rule.when === 'never' ? rule : { ...rule, when: 'manual' }));
+
 export interface ServicePresetOptions {
   readonly name: string;
   readonly summary: string;
@@ -60,9 +65,10 @@ The whole pipeline of a service, from one include:
   \`next-version\` says what merging would release.
 - **Default branch**: the same checks, then \`promote-test\` and \`promote-staging\` write the new
   digest into the GitOps repository (Argo CD deploys it), one after the other; \`promote-production\`
-  waits for someone to start it; \`release\` cuts the next version from the Conventional Commits once
-  lint and the image passed.
-- **Release tags**: the image gets its version tags (no rebuild) and \`promote-production\` runs at once.
+  waits for someone to start it; \`release\`, started by a release manager once lint and the image
+  passed, cuts the next version from the Conventional Commits and pushes its tag.
+- **Release tags** (the release job's): the image gets its version tags (no rebuild) and
+  \`promote-production\` runs at once.
 
 Every job declares \`needs:\`, so each starts as soon as what it needs is done.
 ${GROUP_VARIABLES}`,
@@ -87,7 +93,12 @@ ${GROUP_VARIABLES}`,
       {
         component: semanticRelease as unknown as Component,
         prefix: 'release',
-        defaults: { needs: ['lint', 'image-build'] },
+        // Releasing is a release manager's decision: a release tag promotes to production at once.
+        defaults: { needs: ['lint', 'image-build'], rules: byHand(semanticRelease.inputs.rules.default) },
+        descriptions: {
+          rules:
+            'GitLab `rules:` of the release job. The default waits for a release manager to start it, on the default branch and on maintenance branches (`1.x`, `1.2.x`).',
+        },
       },
     ],
   });

@@ -26,6 +26,8 @@ try {
   console.log(`Running the default-branch pipeline of examples/oneex-back (gitlab-ci-local, offline)…`);
   const result = await runPipeline(platform.library, project.consumer, {
     variables: await platform.variables(project),
+    // The release job waits for a release manager: started here as they would.
+    manual: ['release'],
     path: [platform.toolDoubles],
     timeoutMs: 600_000,
   });
@@ -54,7 +56,9 @@ try {
     if (digest !== undefined && overlay.images?.[0]?.digest === digest) promoted.push(environment);
   }
   const release = /Released (\S+) \(tag (\S+)\)/.exec(result.jobs.get('release')?.log ?? '');
-  console.log(`release    ${release ? `${release[1]} (tag ${release[2]})` : '(none)'}`);
+  console.log(
+    `release    ${release ? `${release[1]} (tag ${release[2]}), started by hand as a release manager would` : '(none)'}`,
+  );
   const leaks = await platform.canaries.scan(result, project.consumer);
   console.log(
     `secrets    ${leaks.length === 0 ? 'no credential found in any log, artifact or file the run left' : `${leaks.length} LEAKED`}`,

@@ -18,6 +18,8 @@ export interface PresetPart {
   readonly prefix: string;
   /** Defaults that fit this preset, replacing the component's own (the input stays settable). */
   readonly defaults?: Readonly<Record<string, unknown>>;
+  /** Descriptions of inputs whose default here says something other than the component's. */
+  readonly descriptions?: Readonly<Record<string, string>>;
   /**
    * The part included once per instance (per environment, say): for each instance, the defaults of
    * the inputs that differ between instances. The inputs named here become per-instance inputs; the
@@ -105,13 +107,19 @@ export function definePreset(definition: PresetDefinition): Preset {
     const names = Object.keys(part.component.inputs);
     const instanceNames = Object.keys(part.instances ?? { '': {} });
     const perInstance = new Set(Object.values(part.instances ?? {}).flatMap((d) => Object.keys(d)));
-    for (const name of [...Object.keys(part.defaults ?? {}), ...perInstance])
+    for (const name of [
+      ...Object.keys(part.defaults ?? {}),
+      ...Object.keys(part.descriptions ?? {}),
+      ...perInstance,
+    ])
       if (!names.includes(name))
         throw new Error(`${where(part)}: component "${part.component.name}" has no input "${name}"`);
 
     for (const instance of instanceNames) {
       const bindings: Record<string, string> = {};
-      for (const [name, spec] of Object.entries(part.component.inputs)) {
+      for (const [name, own] of Object.entries(part.component.inputs)) {
+        const description = part.descriptions?.[name];
+        const spec = description === undefined ? own : { ...own, description };
         const target = { component: part.component.name, input: name, ...(instance ? { instance } : {}) };
         if (perInstance.has(name)) {
           const value = part.instances?.[instance]?.[name] ?? part.defaults?.[name];

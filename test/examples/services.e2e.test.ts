@@ -88,7 +88,8 @@ describe.concurrent('example service repositories, whole pipelines from a preset
       );
       await platform.canaries.assertNoLeak(mergeRequest, project.consumer);
 
-      // Merged: the default branch builds, promotes to test then staging, and releases.
+      // Merged: the default branch builds, promotes to test then staging; a release manager starts the
+      // release, which is manual.
       await git(['checkout', '-q', 'main']);
       await git(['merge', '-q', '--ff-only', 'feature/expiry']);
       await project.push();

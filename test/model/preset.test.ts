@@ -77,7 +77,12 @@ describe('definePreset', () => {
       description: 'd',
       shared: { image: 'my/image:1' },
       parts: [
-        { component: asComponent(lint), prefix: 'lint', defaults: { fail_on: 'minor' } },
+        {
+          component: asComponent(lint),
+          prefix: 'lint',
+          defaults: { fail_on: 'minor' },
+          descriptions: { fail_on: 'Fails on minor findings here.' },
+        },
         {
           component: asComponent(commitlint),
           prefix: 'commits',
@@ -87,6 +92,8 @@ describe('definePreset', () => {
     });
     expect(preset.inputs.image?.default).toBe('my/image:1');
     expect(preset.inputs.lint_fail_on?.default).toBe('minor');
+    expect(preset.inputs.lint_fail_on?.description).toBe('Fails on minor findings here.');
+    expect(preset.inputs.lint_warn_on?.description).toBe(lint.inputs.warn_on.description);
     expect(preset.inputs.commits_a_max_commits?.default).toBe(10);
     expect(preset.inputs.commits_b_max_commits?.default).toBe(20);
     expect(preset.inputs.commits_config_file).toBeDefined();
