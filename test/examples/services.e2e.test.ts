@@ -95,6 +95,7 @@ describe.concurrent('example service repositories, whole pipelines from a preset
       await project.push();
       const main = await runPipeline(platform.library, project.consumer, {
         variables: await platform.variables(project),
+        manual: ['release'],
         path: [platform.toolDoubles],
         timeoutMs: 600_000,
       });

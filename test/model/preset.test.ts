@@ -173,3 +173,15 @@ describe('definePreset', () => {
     );
   });
 });
+
+describe('the service presets', () => {
+  it.each(['node-service', 'python-service', 'dotnet-service'])(
+    '%s releases only when someone starts the release',
+    (name) => {
+      const preset = presets.find((p) => p.name === name);
+      const rules = preset?.inputs.release_rules?.default as { when?: string }[];
+      expect(rules.length).toBeGreaterThan(0);
+      expect(rules.every((rule) => rule.when === 'manual' || rule.when === 'never')).toBe(true);
+    },
+  );
+});
