@@ -1,6 +1,6 @@
 import type { Component } from '../src/model/component.ts';
 import type { Rule } from '../src/model/job.ts';
-import { definePreset, type Preset } from '../src/model/preset.ts';
+import { definePreset, type GroupVariable, type Preset } from '../src/model/preset.ts';
 import argocdPromote from './argocd-promote/component.ts';
 import commitlint from './commitlint/component.ts';
 import image from './image/component.ts';
@@ -12,21 +12,38 @@ import semanticRelease from './semantic-release/component.ts';
 // repository, and releases cut by semantic-release. Only the lint stack (and its job image) differ.
 
 /** The group-level CI/CD variables the service presets read, set once for all Oneex projects. */
-export const GROUP_VARIABLES = `
-**Set once, at the Oneex group level** (Settings > CI/CD > Variables), and every service's pipeline
-needs nothing else:
-
-| Variable | What |
-| --- | --- |
-| \`HARBOR_HOST\` | Harbor's host (\`harbor.oneex.fr\`, the default when unset); images go to \`$HARBOR_HOST/<project path>\` |
-| \`HARBOR_USERNAME\`, \`HARBOR_PASSWORD\` | the Harbor robot account (masked, protected), unless \`image_harbor_password_secret\` names it in Vault |
-| \`VAULT_ADDR\`, \`VAULT_AUTH_ROLE\` | Vault and the JWT auth role the jobs log in with (\`VAULT_AUTH_PATH\`, \`VAULT_NAMESPACE\` where needed) |
-| \`GITOPS_REPOSITORY\` | HTTPS URL of the GitOps repository Argo CD deploys from |
-| \`GITOPS_TOKEN\` | a token that may push there (masked), or a Vault reference \`vault:kv/data/…#field\` |
-| \`ARGOCD_SERVER\`, \`ARGOCD_TOKEN\` | optional: Argo CD's API, to wait until each promotion is Synced and Healthy |
-| \`GRAFANA_URL\`, \`GRAFANA_TOKEN\` | optional: Grafana, to annotate each promotion |
-| \`GITLAB_TOKEN\` | the release job's token (tags and releases), unless \`release_token_vault_path\` names it in Vault |
-`;
+export const SERVICE_VARIABLES: readonly GroupVariable[] = [
+  { name: 'HARBOR_HOST', what: 'Harbor host images are pushed to (`harbor.oneex.fr` when unset)' },
+  {
+    name: 'HARBOR_USERNAME',
+    what: 'Harbor robot account, unless `image_harbor_username_secret` names it in Vault',
+  },
+  {
+    name: 'HARBOR_PASSWORD',
+    what: 'its secret (masked, protected), unless `image_harbor_password_secret` names it',
+  },
+  { name: 'VAULT_ADDR', what: 'Vault, where the jobs read secrets with their ID token' },
+  {
+    name: 'VAULT_AUTH_ROLE',
+    what: 'Vault JWT role of the project (`VAULT_AUTH_PATH`, `VAULT_NAMESPACE` where needed)',
+  },
+  { name: 'GITOPS_REPOSITORY', what: 'HTTPS URL of the GitOps repository Argo CD deploys from' },
+  {
+    name: 'GITOPS_TOKEN',
+    what: 'token that pushes there (masked), or a Vault reference `vault:kv/data/…#field`',
+  },
+  {
+    name: 'ARGOCD_SERVER',
+    what: 'optional: Argo CD’s API, to wait until each promotion is Synced and Healthy',
+  },
+  { name: 'ARGOCD_TOKEN', what: 'its token (masked), or a Vault reference' },
+  { name: 'GRAFANA_URL', what: 'optional: Grafana, to annotate each promotion' },
+  { name: 'GRAFANA_TOKEN', what: 'its token (masked), or a Vault reference' },
+  {
+    name: 'GITLAB_TOKEN',
+    what: 'the release job’s token (tags, releases), unless `release_token_vault_path` names it',
+  },
+];
 
 /** One value of each for the whole pipeline: the CLI image and the Vault the jobs log in to. */
 export const SHARED = {
@@ -49,6 +66,8 @@ export interface ServicePresetOptions {
   readonly stack: string;
   /** Defaults of the lint part's inputs for this stack. */
   readonly lint?: Readonly<Record<string, unknown>>;
+  /** Group-level variables this stack reads besides the services' own. */
+  readonly variables?: readonly GroupVariable[];
 }
 
 export function servicePreset(options: ServicePresetOptions): Preset {
@@ -71,8 +90,9 @@ The whole pipeline of a service, from one include:
   \`promote-production\` runs at once.
 
 Every job declares \`needs:\`, so each starts as soon as what it needs is done.
-${GROUP_VARIABLES}`,
+`,
     shared: SHARED,
+    variables: [...SERVICE_VARIABLES, ...(options.variables ?? [])],
     parts: [
       { component: commitlint as unknown as Component, prefix: 'commitlint' },
       {

@@ -9,4 +9,7 @@ It needs the .NET SDK beside \`oneex-ci\`: its image is the CI/CD variable \`ONE
 (set it at group level to the library image with the .NET 8 SDK added), or the \`lint_image\` input.
 The image itself is built from the project's multi-stage Containerfile (SDK stage, runtime stage).`,
   lint: { image: '$ONEEX_CI_DOTNET_IMAGE' },
+  variables: [
+    { name: 'ONEEX_CI_DOTNET_IMAGE', what: 'the library image with the .NET 8 SDK, for the lint job' },
+  ],
 });

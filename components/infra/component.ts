@@ -51,6 +51,14 @@ Terraform's jobs run in an image with OpenTofu (or Terraform) and \`oneex-ci\`: 
     vault_auth_mount: undefined,
     vault_audience: undefined,
   },
+  variables: [
+    {
+      name: 'VAULT_ADDR',
+      what: 'Vault, where the jobs read the Proxmox tokens and SSH keys with their ID token',
+    },
+    { name: 'VAULT_AUTH_ROLE', what: 'Vault JWT role of Terraform; Ansible uses `<role>-<environment>`' },
+    { name: 'ONEEX_CI_TERRAFORM_IMAGE', what: 'the library image with OpenTofu, for the Terraform jobs' },
+  ],
   parts: [
     { component: commitlint as unknown as Component, prefix: 'commitlint' },
     {

@@ -73,6 +73,14 @@ export function renderDocs(component: CatalogEntry, source: string): string {
   ].join('\n');
   const parts = isPreset(component)
     ? [
+        '## CI/CD variables',
+        '',
+        'Set once, at the Oneex group level (Settings > CI/CD > Variables):',
+        '',
+        '| Variable | What |',
+        '| --- | --- |',
+        ...component.variables.map((v) => `| \`${v.name}\` | ${cell(v.what)} |`),
+        '',
         '## Parts',
         '',
         'Each part is the component of that name, its jobs unchanged; every one of its inputs is an input here.',

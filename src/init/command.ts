@@ -1,6 +1,6 @@
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { components } from '../../components/index.ts';
+import { presets } from '../../components/catalog.ts';
 import type { Io } from '../cli/main.ts';
 import { VERSION } from '../cli/version.ts';
 import { LIBRARY_PATH } from '../generate/docs.ts';
@@ -117,13 +117,9 @@ export async function initCommand(io: Io, args: readonly string[]): Promise<numb
     preset = detection.preset;
     reason = reasonOf(detection);
   }
-  const text = renderStarter({
-    preset,
-    reason,
-    library: LIBRARY_PATH,
-    version: VERSION,
-    ...withComponent(preset),
-  });
+  const definition = presets.find((p) => p.name === preset);
+  if (definition === undefined) throw new Error(`preset "${preset}" is not in the catalog`);
+  const text = renderStarter({ preset: definition, reason, library: LIBRARY_PATH, version: VERSION });
   if (options.stdout) {
     io.stdout.write(text);
     return EXIT.ok;
@@ -131,9 +127,4 @@ export async function initCommand(io: Io, args: readonly string[]): Promise<numb
   await writeFile(target, text);
   io.stdout.write(`✔ Wrote ${FILE} (${preset}). Check it with \`oneex-ci check\`, then commit it.\n`);
   return EXIT.ok;
-}
-
-function withComponent(preset: Preset) {
-  const component = components.find((c) => c.name === preset);
-  return component === undefined ? {} : { component };
 }

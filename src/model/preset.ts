@@ -30,6 +30,12 @@ export interface PresetPart {
   readonly instances?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
+/** A CI/CD variable a preset's jobs read, set once at group level. */
+export interface GroupVariable {
+  readonly name: string;
+  readonly what: string;
+}
+
 export interface PresetDefinition {
   /** kebab-case; the template is `templates/<name>.yml`. */
   readonly name: string;
@@ -41,6 +47,8 @@ export interface PresetDefinition {
    */
   readonly shared: Readonly<Record<string, unknown>>;
   readonly parts: readonly PresetPart[];
+  /** What the jobs read from group-level CI/CD variables: the docs and `oneex-ci init` list them. */
+  readonly variables: readonly GroupVariable[];
   /** Inputs shown in the docs' usage snippet. */
   readonly usage?: Readonly<Record<string, unknown>>;
 }

@@ -75,6 +75,7 @@ describe('definePreset', () => {
       name: 'demo',
       summary: 's',
       description: 'd',
+      variables: [],
       shared: { image: 'my/image:1' },
       parts: [
         {
@@ -112,6 +113,7 @@ describe('definePreset', () => {
       name: 'demo',
       summary: 's',
       description: 'd',
+      variables: [],
       shared: { image: undefined },
       parts: [
         { component: asComponent(lint), prefix: 'lint', defaults: { image: 'sdk:8' } },
@@ -128,6 +130,7 @@ describe('definePreset', () => {
         name: 'demo',
         summary: 's',
         description: 'd',
+        variables: [],
         shared: {},
         parts: [{ component: asComponent(commitlint), prefix: 'commitlint', defaults: { max_commit: 3 } }],
       }),
@@ -140,6 +143,7 @@ describe('definePreset', () => {
         name: 'demo',
         summary: 's',
         description: 'd',
+        variables: [],
         shared: {},
         parts: [{ component: asComponent(commitlint), prefix: 'commitlint', defaults: { max_commits: '3' } }],
       }),
@@ -148,7 +152,14 @@ describe('definePreset', () => {
 
   it('refuses a shared input no part has', () => {
     expect(() =>
-      definePreset({ name: 'demo', summary: 's', description: 'd', shared: { nope: 1 }, parts }),
+      definePreset({
+        name: 'demo',
+        summary: 's',
+        description: 'd',
+        variables: [],
+        shared: { nope: 1 },
+        parts,
+      }),
     ).toThrow('preset "demo": no part has the shared input "nope"');
   });
 
@@ -157,6 +168,7 @@ describe('definePreset', () => {
       name: 'demo',
       summary: 's',
       description: 'd',
+      variables: [],
       shared: {},
       parts: [
         { component: asComponent(commitlint), prefix: 'one', defaults: { as: 'same' } },
