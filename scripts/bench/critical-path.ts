@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import {
   createConsumer,
+  gitlabCiLocal,
+  gitlabCiLocalEnv,
   type Library,
   publishLibrary,
   readTree,
@@ -23,9 +23,7 @@ import { criticalPath, makespan, type Need, type PipelineJob } from '../pipeline
 // would end stage by stage. gitlab-ci-local expands each example (components resolved from a local
 // copy of the library, offline) and evaluates its rules for a push to the default branch.
 
-const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const GITLAB_CI_LOCAL = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
 const DEFAULT_BRANCH_PUSH = {
   CI_COMMIT_BRANCH: 'main',
   CI_DEFAULT_BRANCH: 'main',
@@ -49,22 +47,16 @@ const deploys = (job: ExpandedJob | undefined): boolean =>
   job?.environment !== undefined &&
   (typeof job.environment === 'string' || (job.environment.action ?? 'start') === 'start');
 
-async function gitlabCiLocal(library: Library, dir: string, args: string[]): Promise<string> {
+/** gitlab-ci-local's output for `args`, evaluating rules as for a push to the default branch. */
+async function expand(library: Library, dir: string, args: string[]): Promise<string> {
   const variables = Object.entries(DEFAULT_BRANCH_PUSH).flatMap(([key, value]) => [
     '--variable',
     `${key}=${value}`,
   ]);
-  const { stdout } = await run(GITLAB_CI_LOCAL, [...args, ...variables], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      GIT_CONFIG_GLOBAL: library.gitConfig,
-      HOME: join(dir, '.home'),
-      FORCE_COLOR: '0',
-      GCL_IGNORE_PREDEFINED_VARS: Object.keys(DEFAULT_BRANCH_PUSH).join(','),
-    },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const env = gitlabCiLocalEnv(library, dir, { variables: DEFAULT_BRANCH_PUSH });
+  await mkdir(env.HOME, { recursive: true });
+  const { exitCode, stdout, output } = await gitlabCiLocal(dir, [...args, ...variables], env);
+  if (exitCode !== 0) throw new Error(`gitlab-ci-local ${args.join(' ')} failed:\n${output}`);
   return stdout;
 }
 
@@ -78,13 +70,12 @@ export async function examplePipeline(
     files: await readTree(join(ROOT, 'examples', example)),
   });
   try {
-    await mkdir(join(consumer.dir, '.home'), { recursive: true });
-    const preview = await gitlabCiLocal(library, consumer.dir, ['--preview']);
+    const preview = await expand(library, consumer.dir, ['--preview']);
     const expanded = (parseAllDocuments(preview)
       .map((d) => d.toJSON() as unknown)
       .find((d) => d !== null && typeof d === 'object') ?? {}) as Record<string, unknown>;
     const stages = (expanded.stages as string[] | undefined) ?? ['.pre', 'build', 'test', 'deploy', '.post'];
-    const listing = await gitlabCiLocal(library, consumer.dir, ['--list-json']);
+    const listing = await expand(library, consumer.dir, ['--list-json']);
     const listed = JSON.parse(listing.slice(listing.indexOf('['))) as ListedJob[];
     const jobs = listed.map(
       (job): PipelineJob => ({

@@ -219,24 +219,7 @@ export async function runPipeline(
   await chmod(variablesFile, 0o600);
   await git(consumer.dir, ['update-index', '--refresh']).catch(() => undefined);
 
-  const nodeBin = dirname(process.execPath);
-  const env = {
-    ...process.env,
-    GIT_CONFIG_GLOBAL: library.gitConfig,
-    PATH: [
-      ...(options.path ?? []),
-      library.binDir,
-      join(ROOT, 'node_modules', '.bin'),
-      nodeBin,
-      process.env.PATH ?? '',
-    ].join(':'),
-    HOME: join(consumer.dir, '.home'),
-    FORCE_COLOR: '0',
-    // Tests set predefined variables on purpose, to play merge request, tag and push pipelines.
-    GCL_IGNORE_PREDEFINED_VARS: Object.keys(options.variables ?? {})
-      .filter((key) => key.startsWith('CI_'))
-      .join(','),
-  };
+  const env = gitlabCiLocalEnv(library, consumer.dir, options);
   await mkdir(env.HOME, { recursive: true });
   let { exitCode, output } = await gitlabCiLocal(consumer.dir, args, env, options.timeoutMs);
   // gitlab-ci-local fetches a component included several times (terraform once per environment) in
@@ -272,6 +255,32 @@ export async function runPipeline(
   };
 }
 
+/** The environment gitlab-ci-local runs in: offline library, tools on the PATH, its own HOME. */
+export function gitlabCiLocalEnv(
+  library: Library,
+  dir: string,
+  options: Pick<RunOptions, 'path' | 'variables'> = {},
+): Record<string, string | undefined> & { HOME: string } {
+  const nodeBin = dirname(process.execPath);
+  return {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: library.gitConfig,
+    PATH: [
+      ...(options.path ?? []),
+      library.binDir,
+      join(ROOT, 'node_modules', '.bin'),
+      nodeBin,
+      process.env.PATH ?? '',
+    ].join(':'),
+    HOME: join(dir, '.home'),
+    FORCE_COLOR: '0',
+    // Tests set predefined variables on purpose, to play merge request, tag and push pipelines.
+    GCL_IGNORE_PREDEFINED_VARS: Object.keys(options.variables ?? {})
+      .filter((key) => key.startsWith('CI_'))
+      .join(','),
+  };
+}
+
 const INCLUDE_RACE = /Component include could not be fetched[\s\S]*File exists/;
 const FINISHED_LINE = /^.+? finished in [\d.]+ (ms|s|min)/m;
 
@@ -279,12 +288,13 @@ const FINISHED_LINE = /^.+? finished in [\d.]+ (ms|s|min)/m;
 export const lostIncludeRace = (output: string): boolean =>
   INCLUDE_RACE.test(output) && !FINISHED_LINE.test(output);
 
-async function gitlabCiLocal(
+/** Runs gitlab-ci-local; a failing run is a result, not an exception. */
+export async function gitlabCiLocal(
   cwd: string,
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   timeoutMs = 180_000,
-): Promise<{ exitCode: number; output: string }> {
+): Promise<{ exitCode: number; stdout: string; output: string }> {
   try {
     const result = await run(join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local'), [...args], {
       cwd,
@@ -292,11 +302,12 @@ async function gitlabCiLocal(
       timeout: timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
     });
-    return { exitCode: 0, output: result.stdout + result.stderr };
+    return { exitCode: 0, stdout: result.stdout, output: result.stdout + result.stderr };
   } catch (error) {
     const failure = error as { code?: number; stdout?: string; stderr?: string };
     return {
       exitCode: typeof failure.code === 'number' ? failure.code : 1,
+      stdout: failure.stdout ?? '',
       output: (failure.stdout ?? '') + (failure.stderr ?? ''),
     };
   }
