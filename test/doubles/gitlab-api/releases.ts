@@ -216,6 +216,15 @@ function tagsOf(bare: string | undefined): { name: string; sha: string; date: st
     });
 }
 
+/** An issue as the API lists it (the fields semantic-release reads). */
+const issueJson = (projectId: number, issue: { iid: number; title: string; state: string }) => ({
+  id: projectId * 1000 + issue.iid,
+  iid: issue.iid,
+  project_id: projectId,
+  title: issue.title,
+  state: issue.state,
+});
+
 export function registerReleases(double: GitLabApiDouble): void {
   double.route({
     method: 'GET',
@@ -355,13 +364,7 @@ export function registerReleases(double: GitLabApiDouble): void {
       const issues = issuesOf(d, project).filter((issue) => mr.closes.includes(issue.iid));
       return paginate(
         request,
-        issues.map((issue) => ({
-          id: project.id * 1000 + issue.iid,
-          iid: issue.iid,
-          project_id: project.id,
-          title: issue.title,
-          state: issue.state,
-        })),
+        issues.map((issue) => issueJson(project.id, issue)),
         d.url,
       );
     },
@@ -382,13 +385,7 @@ export function registerReleases(double: GitLabApiDouble): void {
       );
       return paginate(
         request,
-        issues.map((issue) => ({
-          id: project.id * 1000 + issue.iid,
-          iid: issue.iid,
-          project_id: project.id,
-          title: issue.title,
-          state: issue.state,
-        })),
+        issues.map((issue) => issueJson(project.id, issue)),
         d.url,
       );
     },
